@@ -1,0 +1,134 @@
+package ctxtree_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/gmpkit/gmpkit/ctxtree"
+)
+
+// A request's tree, as the seed drew it: the handler has 200 units of time,
+// the cache lookup fails fast with 50 and the database gets 150. (Seconds
+// here, and a fixed clock, so that the output is the same on every run.)
+func Example() {
+	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	root := ctxtree.New(context.Background(), "http", 200*time.Second, ctxtree.WithClock(clock))
+	cache := root.Child("cache", 50*time.Second)
+	db := root.Child("db", 150*time.Second)
+
+	cache.Cancel(errors.New("miss"))
+	db.Cancel(nil) // finished
+	fmt.Print(root.Snapshot())
+	root.Cancel(nil)
+	// Output:
+	// "http" running, budget 3m20s, elapsed 0s, remaining 3m20s
+	// ├── "cache" canceled, budget 50s, elapsed 0s
+	// │       cause: ctxtree: "http/cache" canceled: miss
+	// └── "db" finished, budget 2m30s, elapsed 0s
+	//         cause: ctxtree: "http/db" finished
+}
+
+// When a node's budget runs out, context.Cause says which node it was.
+func ExampleNode_Child() {
+	root := ctxtree.New(context.Background(), "http", time.Hour)
+	defer root.Cancel(nil)
+	db := root.Child("db", time.Millisecond)
+	defer db.Cancel(nil)
+
+	<-db.Context().Done()
+	err := context.Cause(db.Context())
+	var de *ctxtree.DeadlineError
+	if errors.As(err, &de) {
+		fmt.Println("budget ran out:", de.Node().Path(), de.Budget())
+	}
+	fmt.Println(errors.Is(err, context.DeadlineExceeded), db.Context().Err())
+	// Output:
+	// budget ran out: http/db 1ms
+	// true context deadline exceeded
+}
+
+// A child may take a fraction of what its parent has left.
+func ExampleNode_ChildFraction() {
+	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	root := ctxtree.New(context.Background(), "job", time.Hour, ctxtree.WithClock(clock))
+	defer root.Cancel(nil)
+	q := root.ChildFraction("quarter", 0.25)
+	defer q.Cancel(nil)
+	fmt.Println(q.Snapshot().Budget)
+	// Output: 15m0s
+}
+
+// From finds the node a context came from, through any wrappers.
+func ExampleFrom() {
+	root := ctxtree.New(context.Background(), "http", 0)
+	defer root.Cancel(nil)
+	type key struct{}
+	ctx, cancel := context.WithCancel(context.WithValue(root.Context(), key{}, "v"))
+	defer cancel()
+
+	if n := ctxtree.From(ctx); n != nil {
+		child := n.Child("render", 0)
+		defer child.Cancel(nil)
+		fmt.Println(child.Path())
+	}
+	// Output: http/render
+}
+
+// Leaked nodes are those still running after their parent ended.
+func ExampleSnapshot_Leaks() {
+	root := ctxtree.New(context.Background(), "job", 0)
+	step := root.Child("step", 0)
+	_ = step.Child("forgotten", 0) // its Cancel is never called
+	step.Cancel(nil)
+	fmt.Println(root.Snapshot().Leaks())
+	root.Cancel(nil)
+	// Output: 1
+}
+
+// The header carries a budget in gRPC's grpc-timeout format.
+func ExampleParseTimeout() {
+	for _, s := range []string{"150m", "2S", "-1S", "100000000n", "5x"} {
+		d, err := ctxtree.ParseTimeout(s)
+		fmt.Println(d, err)
+	}
+	fmt.Println(ctxtree.FormatTimeout(1500 * time.Millisecond))
+	// Output:
+	// 150ms <nil>
+	// 2s <nil>
+	// 0s ctxtree: invalid timeout "-1S": want 1 to 8 ASCII digits then a unit, found "-"
+	// 0s ctxtree: invalid timeout "100000000n": more than 8 digits
+	// 0s ctxtree: invalid timeout "5x": unknown unit "x" (want H, M, S, m, u or n)
+	// 1500000u
+}
+
+// A client with Transport tells the server how much time it has left; the
+// server's Middleware roots a tree with that budget.
+func ExampleMiddleware() {
+	srv := httptest.NewServer(ctxtree.Middleware("api", http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			s := ctxtree.From(r.Context()).Snapshot()
+			fmt.Fprintf(w, "%s has a budget: %v", s.Name, s.Budget > 0 && s.Budget <= 5*time.Second)
+		})))
+	defer srv.Close()
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	client := &http.Client{Transport: ctxtree.Transport(base)}
+
+	call := ctxtree.New(context.Background(), "caller", 5*time.Second)
+	defer call.Cancel(nil)
+	req, _ := http.NewRequestWithContext(call.Context(), "GET", srv.URL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(body))
+	// Output: api has a budget: true
+}

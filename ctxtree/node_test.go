@@ -1,0 +1,396 @@
+package ctxtree_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gmpkit/gmpkit/ctxtree"
+)
+
+const hour = time.Hour
+
+func TestChild_DeadlineIsEarlierOfParentsAndBudget(t *testing.T) {
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "http", 200*hour, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	clk.Advance(10 * time.Minute)
+
+	short := root.Child("cache", 50*time.Minute)
+	defer short.Cancel(nil)
+	long := root.Child("db", 500*hour)
+	defer long.Cancel(nil)
+
+	s := root.Snapshot()
+	rootDl := s.Deadline
+	cache, db := s.Children[0], s.Children[1]
+	if want := cache.Start.Add(50 * time.Minute); !cache.Deadline.Equal(want) || cache.Clamped {
+		t.Errorf("cache: deadline %v clamped %v, want %v unclamped", cache.Deadline, cache.Clamped, want)
+	}
+	if !db.Deadline.Equal(rootDl) || !db.Clamped {
+		t.Errorf("db: deadline %v clamped %v, want parent's %v and clamped", db.Deadline, db.Clamped, rootDl)
+	}
+	if db.Budget != 500*hour {
+		t.Errorf("db: Budget = %v, want the requested 500h", db.Budget)
+	}
+	if !strings.Contains(s.String(), "budget 500h0m0s clamped to 199h50m0s") {
+		t.Errorf("String does not show the clamping:\n%s", s)
+	}
+	// The context's deadline agrees: the clamped child has its parent's.
+	rd, _ := root.Context().Deadline()
+	dd, ok := long.Context().Deadline()
+	if !ok || !dd.Equal(rd) {
+		t.Errorf("clamped child's Context().Deadline() = %v, %v; want parent's %v", dd, ok, rd)
+	}
+	cd, _ := short.Context().Deadline()
+	if !cd.Before(rd) {
+		t.Errorf("short child's deadline %v is not before its parent's %v", cd, rd)
+	}
+}
+
+func TestNew_ClampsToParentContextDeadline(t *testing.T) {
+	parent, cancel := context.WithTimeout(context.Background(), hour)
+	defer cancel()
+	root := ctxtree.New(parent, "job", 2*hour)
+	defer root.Cancel(nil)
+	s := root.Snapshot()
+	if !s.Clamped {
+		t.Fatalf("root with budget beyond its parent context's deadline is not clamped")
+	}
+	pd, _ := parent.Deadline()
+	rd, _ := root.Context().Deadline()
+	if !rd.Equal(pd) {
+		t.Errorf("root deadline %v, want parent context's %v", rd, pd)
+	}
+}
+
+func TestChild_ZeroBudgetInheritsDeadline(t *testing.T) {
+	root := ctxtree.New(context.Background(), "root", hour)
+	defer root.Cancel(nil)
+	c := root.Child("c", 0)
+	defer c.Cancel(nil)
+	s := c.Snapshot()
+	if s.Clamped || s.Budget != 0 || !s.Deadline.Equal(root.Snapshot().Deadline) {
+		t.Errorf("zero-budget child: %+v", s)
+	}
+	none := ctxtree.New(context.Background(), "none", 0)
+	defer none.Cancel(nil)
+	if _, ok := none.Context().Deadline(); ok {
+		t.Errorf("root with zero budget and no parent deadline has a deadline")
+	}
+}
+
+func TestChildFraction_IsFractionOfParentsRemaining(t *testing.T) {
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "http", 100*hour, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	clk.Advance(20 * hour) // 80h left
+	q := root.ChildFraction("cache", 0.25)
+	defer q.Cancel(nil)
+	all := root.ChildFraction("all", 1)
+	defer all.Cancel(nil)
+
+	s := q.Snapshot()
+	if s.Budget != 20*hour || s.Fraction != 0.25 || s.Clamped {
+		t.Errorf("quarter of 80h: budget %v fraction %v clamped %v", s.Budget, s.Fraction, s.Clamped)
+	}
+	if want := clk.Now().Add(20 * hour); !s.Deadline.Equal(want) {
+		t.Errorf("deadline %v, want %v", s.Deadline, want)
+	}
+	if !strings.Contains(s.String(), "budget 20h0m0s (25% of parent's remaining)") {
+		t.Errorf("String does not show the fraction:\n%s", s)
+	}
+	a := all.Snapshot()
+	if a.Budget != 80*hour || !a.Deadline.Equal(root.Snapshot().Deadline) {
+		t.Errorf("fraction 1: budget %v deadline %v", a.Budget, a.Deadline)
+	}
+
+	free := ctxtree.New(context.Background(), "free", 0)
+	defer free.Cancel(nil)
+	f := free.ChildFraction("half", 0.5)
+	defer f.Cancel(nil)
+	if _, ok := f.Context().Deadline(); ok {
+		t.Errorf("fraction of a parent without deadline has a deadline")
+	}
+}
+
+func TestEnding_FinishedReportsCancelErrorWrappingErrFinished(t *testing.T) {
+	n := ctxtree.New(context.Background(), "job", 0)
+	n.Cancel(nil)
+	ctx := n.Context()
+	<-ctx.Done()
+	if ctx.Err() != context.Canceled {
+		t.Errorf("Err = %v, want context.Canceled", ctx.Err())
+	}
+	cause := context.Cause(ctx)
+	var ce *ctxtree.CancelError
+	if !errors.As(cause, &ce) || ce.Node() != n || !ce.Finished() {
+		t.Fatalf("Cause = %v, want a finished *CancelError for the node", cause)
+	}
+	if !errors.Is(cause, ctxtree.ErrFinished) || !errors.Is(cause, context.Canceled) {
+		t.Errorf("Cause %v is not ErrFinished and context.Canceled", cause)
+	}
+	if got := cause.Error(); got != `ctxtree: "job" finished` {
+		t.Errorf("Error() = %q", got)
+	}
+	if s := n.Snapshot(); s.State != ctxtree.Finished || s.End.IsZero() {
+		t.Errorf("snapshot state %v end %v, want finished with an end time", s.State, s.End)
+	}
+}
+
+func TestEnding_CancelWithCauseWrapsIt(t *testing.T) {
+	errGone := errors.New("client went away")
+	root := ctxtree.New(context.Background(), "http", 0)
+	defer root.Cancel(nil)
+	n := root.Child("search", 0)
+	n.Cancel(errGone)
+	n.Cancel(errors.New("second call is ignored"))
+	cause := context.Cause(n.Context())
+	if !errors.Is(cause, errGone) || !errors.Is(cause, context.Canceled) {
+		t.Fatalf("Cause = %v, want it to wrap %v and context.Canceled", cause, errGone)
+	}
+	if got, want := cause.Error(), `ctxtree: "http/search" canceled: client went away`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if s := n.Snapshot(); s.State != ctxtree.Canceled {
+		t.Errorf("state %v, want canceled", s.State)
+	}
+}
+
+func TestEnding_OwnDeadlineNamesNodeAndOverrun(t *testing.T) {
+	root := ctxtree.New(context.Background(), "http", hour)
+	defer root.Cancel(nil)
+	n := root.Child("db", time.Millisecond)
+	defer n.Cancel(nil)
+	ctx := n.Context()
+	<-ctx.Done()
+	if ctx.Err() != context.DeadlineExceeded {
+		t.Errorf("Err = %v, want context.DeadlineExceeded", ctx.Err())
+	}
+	cause := context.Cause(ctx)
+	if !errors.Is(cause, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%v, DeadlineExceeded) = false", cause)
+	}
+	var de *ctxtree.DeadlineError
+	if !errors.As(cause, &de) || de.Node() != n || de.Budget() != time.Millisecond || de.Overrun() < 0 {
+		t.Fatalf("Cause = %#v, want a *DeadlineError for db", cause)
+	}
+	want := `ctxtree: "http/db" exceeded its 1ms budget by ` + de.Overrun().String()
+	if cause.Error() != want {
+		t.Errorf("Error() = %q, want %q", cause.Error(), want)
+	}
+	if !de.Timeout() {
+		t.Errorf("Timeout() = false")
+	}
+	n.Cancel(errors.New("late")) // does not replace the deadline cause
+	if s := n.Snapshot(); s.State != ctxtree.DeadlineExceeded || s.Cause != cause || s.End.IsZero() {
+		t.Errorf("after late Cancel: state %v cause %v end %v", s.State, s.Cause, s.End)
+	}
+	if root.Context().Err() != nil {
+		t.Errorf("a child's deadline canceled its parent")
+	}
+}
+
+func TestEnding_OverrunIsMeasuredByTheClock(t *testing.T) {
+	// The clock jumps past the deadline before the timer fires, so the
+	// overrun the cause reports is exactly the jump.
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "r", 0, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	clk.Advance(-time.Hour) // creation at T-1h, deadline T-1h+1ms
+	n := root.Child("n", time.Millisecond)
+	defer n.Cancel(nil)
+	clk.Advance(time.Hour + 7*time.Millisecond)
+	<-n.Context().Done()
+	var de *ctxtree.DeadlineError
+	if !errors.As(context.Cause(n.Context()), &de) {
+		t.Fatalf("cause %v", context.Cause(n.Context()))
+	}
+	if want := time.Hour + 6*time.Millisecond; de.Overrun() != want {
+		t.Errorf("Overrun = %v, want %v", de.Overrun(), want)
+	}
+}
+
+func TestEnding_InheritedFromAncestorIsDistinguishable(t *testing.T) {
+	errStop := errors.New("stop")
+	root := ctxtree.New(context.Background(), "http", 0)
+	mid := root.Child("mid", 0)
+	leaf := mid.Child("leaf", 0)
+	defer leaf.Cancel(nil)
+	defer mid.Cancel(nil)
+	root.Cancel(errStop)
+	<-leaf.Context().Done()
+
+	var ce *ctxtree.CancelError
+	if !errors.As(context.Cause(leaf.Context()), &ce) || ce.Node() != root {
+		t.Fatalf("leaf cause %v, want root's CancelError", context.Cause(leaf.Context()))
+	}
+	s := root.Snapshot()
+	if s.State != ctxtree.Canceled {
+		t.Errorf("root state %v", s.State)
+	}
+	for _, x := range []ctxtree.Snapshot{s.Children[0], s.Children[0].Children[0]} {
+		if x.State != ctxtree.CanceledByAncestor || !errors.Is(x.Cause, errStop) {
+			t.Errorf("%s: state %v cause %v, want canceled by ancestor with stop", x.Name, x.State, x.Cause)
+		}
+	}
+}
+
+func TestEnding_AncestorDeadlineNamesAncestor(t *testing.T) {
+	root := ctxtree.New(context.Background(), "http", time.Millisecond)
+	defer root.Cancel(nil)
+	clamped := root.Child("db", hour)
+	defer clamped.Cancel(nil)
+	<-clamped.Context().Done()
+	if err := clamped.Context().Err(); err != context.DeadlineExceeded {
+		t.Errorf("clamped child Err = %v, want DeadlineExceeded", err)
+	}
+	var de *ctxtree.DeadlineError
+	if !errors.As(context.Cause(clamped.Context()), &de) || de.Node() != root {
+		t.Fatalf("cause %v, want root's DeadlineError", context.Cause(clamped.Context()))
+	}
+	s := root.Snapshot()
+	if s.State != ctxtree.DeadlineExceeded || s.Children[0].State != ctxtree.CanceledByAncestor {
+		t.Errorf("states root %v child %v", s.State, s.Children[0].State)
+	}
+	// A context derived with the standard library reports the same cause.
+	type key struct{}
+	derived, cancel := context.WithCancel(context.WithValue(clamped.Context(), key{}, 1))
+	defer cancel()
+	if !errors.Is(context.Cause(derived), context.DeadlineExceeded) {
+		t.Errorf("derived cause %v", context.Cause(derived))
+	}
+}
+
+func TestEnding_ParentContextCancelIsInherited(t *testing.T) {
+	parent, cancel := context.WithCancel(context.Background())
+	root := ctxtree.New(parent, "job", hour)
+	defer root.Cancel(nil)
+	cancel()
+	<-root.Context().Done()
+	s := root.Snapshot()
+	if s.State != ctxtree.CanceledByAncestor || s.Cause != context.Canceled {
+		t.Errorf("state %v cause %v", s.State, s.Cause)
+	}
+}
+
+func TestChild_OfEndedNodeStartsCanceled(t *testing.T) {
+	root := ctxtree.New(context.Background(), "r", 0)
+	root.Cancel(nil)
+	c := root.Child("late", hour)
+	defer c.Cancel(nil)
+	if c.Context().Err() == nil {
+		t.Fatal("child of an ended node is running")
+	}
+}
+
+func TestFrom_FindsNearestNodeThroughWrappers(t *testing.T) {
+	root := ctxtree.New(context.Background(), "root", 0)
+	defer root.Cancel(nil)
+	child := root.Child("child", 0)
+	defer child.Cancel(nil)
+
+	type key struct{}
+	v := context.WithValue(child.Context(), key{}, "x")
+	c, cancel := context.WithCancel(v)
+	defer cancel()
+	d, cancel2 := context.WithTimeout(c, hour)
+	defer cancel2()
+	w := context.WithoutCancel(d)
+	cc, cancel3 := context.WithCancelCause(w)
+	defer cancel3(nil)
+
+	for name, ctx := range map[string]context.Context{
+		"node": child.Context(), "WithValue": v, "WithCancel": c,
+		"WithTimeout": d, "WithoutCancel": w, "WithCancelCause": cc,
+	} {
+		if got := ctxtree.From(ctx); got != child {
+			t.Errorf("%s: From = %v, want child", name, got)
+		}
+	}
+	if got := ctxtree.From(root.Context()); got != root {
+		t.Errorf("From(root) = %v", got)
+	}
+	if got := ctxtree.From(context.Background()); got != nil {
+		t.Errorf("From(Background) = %v, want nil", got)
+	}
+	// A root made from a node's context starts a new tree, found first.
+	sub := ctxtree.New(c, "sub", 0)
+	defer sub.Cancel(nil)
+	if got := ctxtree.From(sub.Context()); got != sub {
+		t.Errorf("From(sub) = %v", got)
+	}
+}
+
+func TestContext_AllocatesNothing(t *testing.T) {
+	n := ctxtree.New(context.Background(), "n", hour)
+	defer n.Cancel(nil)
+	var sink context.Context
+	if a := testing.AllocsPerRun(100, func() { sink = n.Context() }); a != 0 {
+		t.Errorf("Context allocates %v times", a)
+	}
+	if sink != n.Context() {
+		t.Errorf("Context returns different values")
+	}
+}
+
+func TestPanics_NameFunctionAndValue(t *testing.T) {
+	root := ctxtree.New(context.Background(), "r", 0)
+	defer root.Cancel(nil)
+	var nilNode *ctxtree.Node
+	for _, tc := range []struct {
+		want string
+		fn   func()
+	}{
+		{"ctxtree: New called with nil parent", func() {
+			var nilCtx context.Context // a nil Context is the misuse under test
+			ctxtree.New(nilCtx, "x", 0)
+		}},
+		{"ctxtree: New called with negative budget -1s", func() { ctxtree.New(context.Background(), "x", -time.Second) }},
+		{"ctxtree: Child called with negative budget -1ns", func() { root.Child("x", -1) }},
+		{"ctxtree: Child called on nil *Node", func() { nilNode.Child("x", 0) }},
+		{"ctxtree: ChildFraction called with fraction 1.5, want 0 < fraction <= 1", func() { root.ChildFraction("x", 1.5) }},
+		{"ctxtree: ChildFraction called with fraction 0, want 0 < fraction <= 1", func() { root.ChildFraction("x", 0) }},
+		{"ctxtree: WithClock called with nil clock", func() { ctxtree.WithClock(nil) }},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != tc.want {
+					t.Errorf("panic %v, want %q", r, tc.want)
+				}
+			}()
+			tc.fn()
+		}()
+	}
+}
+
+// TestDerivedContext_ReportsTheNodesDeadlineCause pins down what a context
+// derived with the standard library reports when a node's own budget runs
+// out: the node's *DeadlineError as its cause, but context.Canceled as its
+// Err, because the node's timer cancels a WithCancelCause context (see
+// "Alternatives rejected" in doc.go). The node's own context, and those of
+// its descendant nodes, report context.DeadlineExceeded.
+func TestDerivedContext_ReportsTheNodesDeadlineCause(t *testing.T) {
+	n := ctxtree.New(context.Background(), "n", time.Millisecond)
+	defer n.Cancel(nil)
+	child := n.Child("child", 0)
+	defer child.Cancel(nil)
+	derived, cancel := context.WithCancel(n.Context())
+	defer cancel()
+	<-derived.Done()
+	var de *ctxtree.DeadlineError
+	if !errors.As(context.Cause(derived), &de) || de.Node() != n {
+		t.Errorf("derived cause %v, want n's DeadlineError", context.Cause(derived))
+	}
+	if derived.Err() != context.Canceled {
+		t.Errorf("derived Err = %v; doc.go says context.Canceled", derived.Err())
+	}
+	if n.Context().Err() != context.DeadlineExceeded || child.Context().Err() != context.DeadlineExceeded {
+		t.Errorf("node Err %v, child node Err %v, want DeadlineExceeded", n.Context().Err(), child.Context().Err())
+	}
+	if d1, _ := derived.Deadline(); d1.IsZero() {
+		t.Errorf("derived context has no deadline")
+	}
+}

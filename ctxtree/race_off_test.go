@@ -1,0 +1,5 @@
+//go:build !race
+
+package ctxtree_test
+
+const raceEnabled = false
