@@ -1,0 +1,169 @@
+package steal
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// A GlobalQueue is an unbounded FIFO guarded by a mutex: the run queue of
+// last resort that [RunQueue.Push] overflows into and that idle owners
+// refill from, like the runtime's sched.runq. It implements [Overflow].
+//
+// The zero value is an empty queue ready to use. A GlobalQueue must not be
+// copied after first use. All methods are safe for concurrent use.
+//
+// A Push or PushBatch synchronizes before the Pop, PopBatch or
+// PopBatchDeque call that returns the items it added.
+type GlobalQueue[T any] struct {
+	mu   sync.Mutex
+	buf  []*T // ring buffer; len(buf) is zero or a power of two
+	head int  // index in buf of the oldest item
+	n    atomic.Int64
+}
+
+// Push adds v at the tail. It panics if v is nil.
+func (g *GlobalQueue[T]) Push(v *T) {
+	if v == nil {
+		panic("steal: GlobalQueue.Push of nil item")
+	}
+	g.mu.Lock()
+	g.reserve(1)
+	n := int(g.n.Load())
+	g.buf[(g.head+n)&(len(g.buf)-1)] = v
+	g.n.Store(int64(n + 1))
+	g.mu.Unlock()
+}
+
+// PushBatch adds the items of batch at the tail, in order, under one lock
+// acquisition. It does not retain batch. It panics if any item is nil, in
+// which case none of the items is added.
+func (g *GlobalQueue[T]) PushBatch(batch []*T) {
+	for i, v := range batch {
+		if v == nil {
+			panic("steal: GlobalQueue.PushBatch of nil item at index " + strconv.Itoa(i))
+		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	g.mu.Lock()
+	g.reserve(len(batch))
+	n := int(g.n.Load())
+	mask := len(g.buf) - 1
+	for i, v := range batch {
+		g.buf[(g.head+n+i)&mask] = v
+	}
+	g.n.Store(int64(n + len(batch)))
+	g.mu.Unlock()
+}
+
+// Pop removes and returns the oldest item, or nil if the queue is empty.
+func (g *GlobalQueue[T]) Pop() *T {
+	if g.n.Load() == 0 {
+		return nil
+	}
+	g.mu.Lock()
+	v := g.popLocked()
+	g.mu.Unlock()
+	return v
+}
+
+// PopBatch is the runtime's globrunqget: it removes up to max items, the
+// oldest first, returns the oldest to be run now and puts the others, in
+// order, at the tail of dst's ring. It moves no more than dst's ring has
+// room for, so it never overflows dst. It returns nil if the queue is empty.
+//
+// Only the owner of dst may call PopBatch. To share the global queue fairly
+// among w owners, pass max = g.Len()/w + 1, as the runtime does with
+// GOMAXPROCS. PopBatch panics if max < 1.
+func (g *GlobalQueue[T]) PopBatch(dst *RunQueue[T], max int) *T {
+	if max < 1 {
+		panic("steal: GlobalQueue.PopBatch called with max " + strconv.Itoa(max) + " (want >= 1)")
+	}
+	if g.n.Load() == 0 {
+		return nil
+	}
+	g.mu.Lock()
+	first := g.popLocked()
+	if first == nil {
+		g.mu.Unlock()
+		return nil
+	}
+	want := max - 1
+	want = min(want, int(g.n.Load()), dst.room())
+	if want > 0 {
+		t := dst.tail.Load()
+		for i := 0; i < want; i++ {
+			dst.ring[(t+uint32(i))%RunQueueSize].Store(g.popLocked())
+		}
+		dst.tail.Store(t + uint32(want)) // publishes the slots to thieves
+	}
+	g.mu.Unlock()
+	return first
+}
+
+// PopBatchDeque is [GlobalQueue.PopBatch] for a [Deque]: it removes up to
+// max items, the oldest first, returns the oldest and pushes the others, in
+// order, onto dst. Only the owner of dst may call it. It panics if max < 1.
+func (g *GlobalQueue[T]) PopBatchDeque(dst *Deque[T], max int) *T {
+	if max < 1 {
+		panic("steal: GlobalQueue.PopBatchDeque called with max " + strconv.Itoa(max) + " (want >= 1)")
+	}
+	if g.n.Load() == 0 {
+		return nil
+	}
+	g.mu.Lock()
+	first := g.popLocked()
+	if first == nil {
+		g.mu.Unlock()
+		return nil
+	}
+	want := min(max-1, int(g.n.Load()))
+	for i := 0; i < want; i++ {
+		dst.Push(g.popLocked())
+	}
+	g.mu.Unlock()
+	return first
+}
+
+// Len returns the number of items in the queue. It reads an atomic counter
+// and takes no lock, so it is cheap enough for a spinning worker's check,
+// and may be stale by the time it returns.
+func (g *GlobalQueue[T]) Len() int {
+	return int(g.n.Load())
+}
+
+// popLocked removes the oldest item; g.mu must be held.
+func (g *GlobalQueue[T]) popLocked() *T {
+	n := g.n.Load()
+	if n == 0 {
+		return nil
+	}
+	v := g.buf[g.head]
+	g.buf[g.head] = nil // let the item be collected once it has run
+	g.head = (g.head + 1) & (len(g.buf) - 1)
+	g.n.Store(n - 1)
+	return v
+}
+
+// reserve makes room for k more items; g.mu must be held.
+func (g *GlobalQueue[T]) reserve(k int) {
+	n := int(g.n.Load())
+	if n+k <= len(g.buf) {
+		return
+	}
+	size := max(len(g.buf), 16)
+	for size < n+k {
+		size *= 2
+	}
+	buf := make([]*T, size)
+	if n > 0 {
+		mask := len(g.buf) - 1
+		for i := 0; i < n; i++ {
+			buf[i] = g.buf[(g.head+i)&mask]
+		}
+	}
+	g.buf = buf
+	g.head = 0
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package steal_test
+
+const raceEnabled = false
