@@ -1,0 +1,100 @@
+package runtimemetrics_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/gmpkit/gmpkit/runtimemetrics"
+	"github.com/gmpkit/gmpkit/workpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Register the collector next to client_golang's default Go collector, and
+// serve the JSON snapshot and expvar from the same sampler.
+func ExampleNewCollector() {
+	c := runtimemetrics.NewCollector(
+		runtimemetrics.WithPresets(runtimemetrics.Scheduler, runtimemetrics.GC, runtimemetrics.Sync),
+		runtimemetrics.WithDeny(regexp.MustCompile(`^/gc/scan/`)),
+	)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/debug/runtimemetrics", c.Sampler().Handler())
+
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "go_runtime_sched_latencies_seconds" {
+			h := mf.GetMetric()[0].GetHistogram()
+			fmt.Println(mf.GetName(), mf.GetType())
+			for _, b := range h.GetBucket() {
+				if b.GetUpperBound() > 1 {
+					fmt.Println("finite bucket above 1 s: le", b.GetUpperBound())
+				}
+			}
+		}
+	}
+	// Output:
+	// go_runtime_sched_latencies_seconds HISTOGRAM
+	// finite bucket above 1 s: le 1.073741824
+	// finite bucket above 1 s: le 10.73741824
+	// finite bucket above 1 s: le 103.079215104
+}
+
+// Bucket layouts are per unit; requested bounds snap up to the runtime's
+// own bucket boundaries, so counts are exact.
+func ExampleWithBuckets() {
+	s := runtimemetrics.NewSampler(
+		runtimemetrics.WithPresets(runtimemetrics.Scheduler),
+		runtimemetrics.WithBuckets("seconds", runtimemetrics.ExplicitBuckets(1e-6, 1e-3, 1, 60)),
+	)
+	var sn runtimemetrics.Snapshot
+	s.Read(&sn)
+	h, _ := sn.Histogram("/sched/latencies:seconds")
+	fmt.Println(h.UpperBounds)
+	fmt.Println(len(h.Counts) == len(h.UpperBounds)+1, h.Count >= h.Counts[0])
+	// Output:
+	// [1.024e-06 0.001048576 1.073741824 60.129542144]
+	// true true
+}
+
+// A Sampler reads into a reused Snapshot without allocating; the Snapshot
+// answers by runtime/metrics name.
+func ExampleSampler() {
+	s := runtimemetrics.NewSampler(runtimemetrics.WithPresets(runtimemetrics.Scheduler))
+	var sn runtimemetrics.Snapshot
+	s.Read(&sn)
+	n, _ := sn.Value("/sched/goroutines:goroutines")
+	p99, _ := sn.Quantile("/sched/latencies:seconds", 0.99, nil)
+	fmt.Println(n >= 1, p99 >= 0)
+	// Output: true true
+}
+
+// A pool's Stats, labelled by its name.
+func ExampleNewPoolCollector() {
+	p := workpool.New(workpool.WithName("images"), workpool.WithWorkers(2))
+	for i := 0; i < 10; i++ {
+		_ = p.Submit(func() {})
+	}
+	_ = p.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(runtimemetrics.NewPoolCollector(p, runtimemetrics.WithPerWorker(false)))
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "gmpkit_workpool_tasks_completed_total" {
+			m := mf.GetMetric()[0]
+			fmt.Println(mf.GetName(), m.GetLabel()[0].GetName(), m.GetLabel()[0].GetValue(), m.GetCounter().GetValue())
+		}
+	}
+	// Output: gmpkit_workpool_tasks_completed_total pool images 10
+}
+
+// Serve the JSON snapshot of the default sampler, and publish it to expvar.
+func ExampleHandler() {
+	http.Handle("/debug/runtimemetrics", runtimemetrics.Handler())
+	runtimemetrics.PublishExpvar("runtime")
+}
