@@ -1,0 +1,5 @@
+//go:build !race
+
+package safechan_test
+
+const raceEnabled = false
