@@ -1,0 +1,5 @@
+//go:build !race
+
+package mutexbench_test
+
+const raceEnabled = false
