@@ -52,6 +52,40 @@ func BenchmarkChild(b *testing.B) {
 	})
 }
 
+// BenchmarkChildNoBudget measures making a child without a budget of its
+// own and ending it: Child with budget 0 against context.WithCancel. Such a
+// node (like a clamped one) has one standard library layer, not two.
+func BenchmarkChildNoBudget(b *testing.B) {
+	b.Run("impl=stdlib", func(b *testing.B) {
+		b.ReportAllocs()
+		var parent context.Context
+		var stop context.CancelFunc = func() {}
+		for i := 0; b.Loop(); i++ {
+			if i%refresh == 0 {
+				stop()
+				parent, stop = context.WithCancel(context.Background())
+			}
+			_, cancel := context.WithCancel(parent)
+			cancel()
+		}
+		stop()
+	})
+	b.Run("impl=ctxtree", func(b *testing.B) {
+		b.ReportAllocs()
+		var parent *ctxtree.Node
+		for i := 0; b.Loop(); i++ {
+			if i%refresh == 0 {
+				if parent != nil {
+					parent.Cancel(nil)
+				}
+				parent = ctxtree.New(context.Background(), "parent", 0)
+			}
+			parent.Child("child", 0).Cancel(nil)
+		}
+		parent.Cancel(nil)
+	})
+}
+
 const width = 10_000
 
 // BenchmarkBuildTree measures building a tree one root wide with 10k
@@ -132,8 +166,10 @@ func BenchmarkCancelTree(b *testing.B) {
 				}
 				root.Cancel(nil)
 				if mode == "root" {
-					// Untimed: release the children's timers, as their
-					// deferred Cancel calls would.
+					// Untimed: end the children, as their deferred
+					// Cancel calls would (canceling the root has
+					// already stopped their timers, as it does in the
+					// standard library's tree).
 					b.StopTimer()
 					for _, n := range nodes {
 						n.Cancel(nil)

@@ -20,22 +20,41 @@
 //
 // # The model
 //
-// Each node is one piece of work. Its context is a standard library
-// context.WithCancelCause context, wrapped so that Value(key) returns the node
-// for ctxtree's private key ([From] is one Value call, through any
-// wrappers), Deadline reports the node's deadline and Err reports
-// context.DeadlineExceeded when a budget ran out. A child's context is
-// derived from its parent's, so cancellation spreads exactly as in the
-// standard library: no goroutine per node, and a context derived from a node
-// with context.WithCancel joins the same tree without a goroutine either.
+// Each node is one piece of work, and its context is built only from the
+// standard library's own contexts, so that everything the standard library
+// and the code built on it (net/http, gRPC, errgroup) read from a context is
+// exact:
+//
+//   - Every node has a context.WithCancelCause context, derived from its
+//     parent's, which takes the cause [Node.Cancel] passes.
+//   - A node whose own budget is the binding one also has a
+//     context.WithDeadlineCause context layered over that, whose timer
+//     cancels it with context.DeadlineExceeded and the node's
+//     [*DeadlineError] as cause. That is the context the node hands out.
+//   - The one handed out is wrapped so that Value(key) returns the node for
+//     ctxtree's private key ([From] is one Value call, through any
+//     wrappers). Err, Deadline, Done and context.Cause are the standard
+//     library's, untranslated.
+//
+// So a context derived from a node in any way, before or after its
+// deadline, reports Err() == context.DeadlineExceeded when the node's budget
+// or an ancestor's ran out and context.Canceled when a node was canceled,
+// exactly as under context.WithTimeout; context.Cause names the node; and
+// Deadline reports the node's deadline. Cancellation spreads as in the
+// standard library: no goroutine per node, and a context derived from a
+// node with context.WithCancel joins the same tree without a goroutine
+// either.
 //
 // A child's deadline is the earlier of its parent's and now + budget. Only a
-// node whose own budget is the binding one runs a timer ([time.AfterFunc],
-// as context.WithTimeout does); a node whose budget is no shorter than what
-// its parent has left is marked clamped and runs none. So when time runs out,
-// exactly one timer fires, in the node whose budget really ran out, and its
-// cause, a [*DeadlineError], names that node; every descendant reports the
-// same cause, and so can tell it was canceled by an ancestor.
+// node whose own budget is the binding one gets the deadline layer and its
+// timer; a node whose budget is no shorter than what its parent has left is
+// marked clamped and has neither. So when time runs out, exactly one timer
+// fires, in the node whose budget really ran out, and its cause, a
+// [*DeadlineError], names that node; every descendant reports the same
+// cause, and so can tell it was canceled by an ancestor. The error lives
+// inside the node, so it costs no allocation of its own; it measures how far
+// past the deadline the failure was when it is first reported
+// ([DeadlineError.Overrun] says why not when the timer fires).
 //
 // [Node.Cancel] ends a node. Cancel(nil) means the work finished; Cancel(err)
 // means it was abandoned. Either way the cause is a [*CancelError] naming the
@@ -78,21 +97,40 @@
 //
 // # Alternatives rejected
 //
-//   - One context.WithDeadlineCause context per node. Its timer sets the cause,
-//     but its cancel function takes none, so Cancel(err) would lose err.
-//   - context.WithDeadlineCause under context.WithCancelCause, two contexts per
-//     node. Correct in every respect, but it measured about 1.65× the cost of
-//     context.WithTimeout before any of ctxtree's own work, past the 1.5×
-//     target. The price of the design chosen instead: a context derived from
-//     a node with the standard library (context.WithCancel, errgroup) reports
-//     Err() == context.Canceled, not DeadlineExceeded, when the node's own
-//     budget runs out, because the node's timer cancels a WithCancelCause
-//     context. context.Cause on it still reports the [*DeadlineError], which
-//     errors.Is matches with context.DeadlineExceeded; the node's own context
-//     and every descendant node's report DeadlineExceeded from Err.
+//   - One context.WithCancelCause context per node, with the node's own
+//     time.AfterFunc timer canceling it with the [*DeadlineError] as cause.
+//     It was this package's first design and cost about 1.3x to 1.4x
+//     context.WithTimeout, but a context derived from such a node with the
+//     standard library (context.WithCancel, errgroup, net/http's own) reports
+//     Err() == context.Canceled when the budget runs out, because the
+//     cancelCtx it registers with was canceled, not timed out. Code that
+//     maps Err to a status (gRPC's DEADLINE_EXCEEDED against CANCELLED, an
+//     HTTP 504 against 499) then reports the wrong one, and a library whose
+//     point is deadlines across services cannot have that. Only a timerCtx's
+//     own timer, or propagation from one, sets DeadlineExceeded in a
+//     standard library context, so exactness costs the second layer: about
+//     2.3x to 2.7x context.WithTimeout, past the 1.5x target (see Cost).
+//   - One context.WithDeadlineCause context per node. Its timer sets the
+//     cause, but its cancel function takes none, so Cancel(err) would lose
+//     err: a second layer must take Cancel's cause.
+//   - The deadline layer under the cause layer instead of over it. Same
+//     allocations, but Cancel would then have to cancel both layers, while
+//     canceling the lower cause layer reaches the deadline layer above it and
+//     stops its timer on the way.
+//   - The Node as the *DeadlineError (a Node with an Error method): it would
+//     save 16 bytes, not an allocation, since the error is already embedded
+//     in the Node, and context.Cause would then return a *Node, which
+//     errors.As with a *DeadlineError does not match.
+//   - Reading the overrun when the timer fires, with context.AfterFunc or a
+//     second timer: three to five more allocations on every node for a
+//     figure that rarely matters, and still not reliably the instant the
+//     context ended: an AfterFunc runs only after the context is done, and a
+//     second timer races the first.
 //   - A Context implementation of our own. context.Cause reads causes only
 //     from the standard library's cancelCtx, so descendants made with the
-//     standard library would lose the cause that names the node.
+//     standard library would lose the cause that names the node; and one
+//     derived through a wrapper such as context.WithValue, which hides any
+//     AfterFunc method, would need a goroutine to follow it.
 //   - A goroutine per node waiting on Done to keep the records: the issue
 //     measured about 525 ns per node for that, against about 87 ns to cancel
 //     a node of a plain tree, and every goroutine is one goleak must account
@@ -105,31 +143,41 @@
 // # Cost
 //
 // Measured on the 2-core development machine (AMD EPYC, Go 1.26) while it
-// was shared with other builds, so the absolute figures are several times a
-// quiet machine's and only the ratios mean much. Eight interleaved rounds,
-// each running every pair once:
+// was shared with other builds (load average 4 to 9), so the absolute
+// figures are noisy and only the ratios mean much. Six rounds; in each, the
+// first design (one WithCancelCause layer and a timer of ctxtree's own,
+// rejected above) ran right after this one, for comparison:
 //
-//	go test -c -o ctxtree.test ./ctxtree/
-//	for i in 1 2 3 4 5 6 7 8; do ./ctxtree.test -test.run '^$' \
+//	go test -c -o /tmp/ctxtree.test ./ctxtree/
+//	for i in 1 2 3 4 5 6; do /tmp/ctxtree.test -test.run '^$' \
 //	    -test.bench 'Child|BuildTree|CancelTree|Context' -test.benchmem -test.benchtime 200ms; done
 //
-// Medians (best of 8 in brackets), ns per child or node:
+// Medians (best of 6 in brackets), ns per child or node:
 //
-//	                                          stdlib      ctxtree     ratio
-//	Child+Cancel vs WithTimeout+cancel        825 (500)   1076 (584)  1.30x (1.17x)
-//	build a 10k-wide tree, per child          1460 (677)  2039 (945)  1.40x (1.40x)
-//	cancel a 10k-node tree at the root        236 (158)   176 (111)   0.75x (0.70x)
-//	cancel each of 10k nodes, then the root   170 (151)   242 (208)   1.42x (1.37x)
-//	Node.Context vs reading a field           1.3         1.6         0 allocs
+//	                                          stdlib      ctxtree      ratio         first design
+//	Child+Cancel vs WithTimeout+cancel        538 (439)   1458 (984)   2.7x (2.2x)   1.4x
+//	Child(name, 0)+Cancel vs WithCancel       149 (135)   360 (289)    2.4x (2.1x)   2.6x
+//	build a 10k-wide tree, per child          830 (798)   1884 (1453)  2.3x (1.8x)   1.2x
+//	cancel a 10k-node tree at the root        240 (218)   773 (683)    3.2x (3.1x)   0.5x
+//	cancel each of 10k nodes, then the root   204 (179)   480 (437)    2.3x (2.4x)   1.2x
+//	Node.Context vs reading a field           0.6         0.7          0 allocs
 //
-// Both targets of the design (Child at most 1.5x context.WithTimeout,
-// cancelling a 10k-node tree at most 1.5x the same standard library tree)
-// hold, with little room on a loaded machine. A node costs one allocation
-// more than context.WithTimeout (5, about 510 bytes: the 256-byte Node, the
-// cancelCtx, the timer and two closures); Context allocates nothing.
-// Cancelling at the root is cheaper than the standard library's because a
-// ctxtree child's timer is stopped by the child's own Cancel, not while the
-// cancellation spreads (that benchmark calls each child's Cancel untimed);
-// cancelling each node costs a lock and a clock read more than the standard
-// library's cancel function.
+// The design's targets (Child at most 1.5x context.WithTimeout, canceling a
+// 10k-node tree at most 1.5x the same standard library tree) are missed:
+// about 2.3x to 2.7x for a child with a budget of its own and about 3x to
+// cancel a tree of them. That is the price of exact Err semantics, chosen
+// over the targets (see Alternatives rejected): a node with a binding budget
+// is two standard library contexts, and the lower one, having a child, gets
+// a Done channel and a children map. It costs 10 allocations and about 1 KB
+// (the 256-byte Node with its two errors inside; a cancelCtx, its cause
+// function, Done channel and two-allocation children map; a timerCtx, its
+// runtime timer, timer function and cancel function) against
+// context.WithTimeout's 4 and 272 bytes. Canceling it cancels two contexts
+// where the standard library cancels one, and, unlike the first design,
+// stops the child's timer while the cancellation spreads, as the standard
+// library does. A node without a budget of its own, or clamped to its
+// parent's, is one layer: 3 allocations against context.WithCancel's 2, the
+// rest of its cost being the Node's bookkeeping (two clock reads, the child
+// list and its lock), unchanged from the first design. Context allocates
+// nothing.
 package ctxtree

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,17 +13,20 @@ import (
 var ErrFinished = errors.New("ctxtree: finished")
 
 // A DeadlineError is the cause of a node's context when the node's own
-// budget ran out. It names the node, the budget and how late the timer
-// fired relative to the deadline. errors.Is(err, context.DeadlineExceeded)
-// reports true for it, and its Timeout method reports true, as for the
-// standard library's deadline error.
+// budget ran out. It names the node, the budget and how far past the
+// deadline the failure was when first reported. errors.Is(err,
+// context.DeadlineExceeded) reports true for it, and its Timeout method
+// reports true, as for the standard library's deadline error.
 //
 // A node whose budget was clamped to its parent's never reports its own
 // DeadlineError: its parent's budget is the one that runs out, and the
 // parent's DeadlineError is the cause the node reports.
+//
+// A DeadlineError lives inside its node and is handed out only by pointer;
+// it must not be copied.
 type DeadlineError struct {
-	n       *Node
-	overrun time.Duration
+	n    *Node
+	over atomic.Int64 // overrun + 1 once measured; 0 before
 }
 
 // Node returns the node whose budget ran out.
@@ -34,17 +38,39 @@ func (e *DeadlineError) Budget() time.Duration { return e.n.budget }
 // Deadline returns the deadline that passed, by the tree's clock.
 func (e *DeadlineError) Deadline() time.Time { return e.n.deadline }
 
-// Overrun returns how long after the deadline the timer fired, by the
-// tree's clock: the scheduling delay, which is more than microseconds only
-// on an overloaded machine.
-func (e *DeadlineError) Overrun() time.Duration { return e.overrun }
+// Overrun returns how long after the deadline, by the tree's clock, the
+// error was first reported: the first call of Overrun or Error (which
+// [Node.Snapshot]'s renderings and any log line make) measures it, and every
+// later call returns the same value. It is the scheduling delay of the
+// deadline's timer plus however long the work took to notice and report
+// its failure; never negative.
+//
+// The overrun is not read when the deadline fires because nothing of
+// ctxtree's runs then: the timer is the standard library's (that is what
+// makes Err report context.DeadlineExceeded in every derived context), and
+// it closes the context's Done channel before any code outside the context
+// package could run, so even a context.AfterFunc hook, which would cost
+// allocations on every node, could not record the instant reliably.
+func (e *DeadlineError) Overrun() time.Duration {
+	if v := e.over.Load(); v != 0 {
+		return time.Duration(v - 1)
+	}
+	over := e.n.now().Sub(e.n.deadline)
+	if over < 0 {
+		over = 0
+	}
+	if e.over.CompareAndSwap(0, int64(over)+1) {
+		return over
+	}
+	return time.Duration(e.over.Load() - 1)
+}
 
 // Error returns a message such as
 //
 //	ctxtree: "http/db" exceeded its 150ms budget by 42µs
 func (e *DeadlineError) Error() string {
 	return "ctxtree: " + quote(e.n.Path()) + " exceeded its " + e.n.budget.String() +
-		" budget by " + e.overrun.String()
+		" budget by " + e.Overrun().String()
 }
 
 // Is reports whether target is [context.DeadlineExceeded].

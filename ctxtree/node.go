@@ -27,7 +27,7 @@ import (
 // ended; unlike there, a snapshot shows such a node as Leaked.
 type Node struct {
 	ctx    nodeCtx                 // what Context returns; embeds the standard library context
-	cancel context.CancelCauseFunc // cancels ctx.Context
+	cancel context.CancelCauseFunc // cancels the node's WithCancelCause layer with a cause
 	parent *Node                   // nil for a root
 	clock  func() time.Time        // nil: time.Now
 
@@ -36,23 +36,23 @@ type Node struct {
 	fraction float64       // 0 unless made by ChildFraction
 	start    time.Time     // clock time at creation
 	deadline time.Time     // clock time; zero if none
-	realDl   time.Time     // wall/monotonic deadline of the own timer; valid if own
-	own      bool          // the node runs its own timer (its budget is the binding one)
 	clamped  bool          // the budget was larger than what the parent had left
-	timer    *time.Timer   // own timer, nil unless own
 
-	end CancelError // the cause Cancel passes; written once under mu, before cancel
+	end CancelError   // the cause Cancel passes; written once under mu, before cancel
+	dl  DeadlineError // the cause the node's deadline layer fires with, if it has one
 
 	mu       sync.Mutex
+	ended    bool // Cancel has been called
 	children []*Node
-	ended    bool      // Cancel has been called
 	endAt    time.Time // clock time of the first Cancel
 }
 
-// nodeCtx is the context.Context a Node hands out. It embeds the standard
-// library's cancelCtx (from WithCancelCause), so a context derived from it
-// with the standard library registers as that cancelCtx's child without a
-// goroutine, and context.Cause finds the cause stored there.
+// nodeCtx is the context.Context a Node hands out. It embeds a standard
+// library context (a cancelCtx from WithCancelCause, or the timerCtx
+// WithDeadlineCause layers over it), so a context derived from it with the
+// standard library registers as that context's child without a goroutine,
+// and Err, Deadline and context.Cause are the standard library's own, with
+// no translation.
 type nodeCtx struct {
 	context.Context
 	n *Node
@@ -66,28 +66,6 @@ func (c *nodeCtx) Value(key any) any {
 		return c.n
 	}
 	return c.Context.Value(key)
-}
-
-// Deadline reports the node's own deadline when its timer is the binding
-// one; otherwise the deadline it inherited.
-func (c *nodeCtx) Deadline() (time.Time, bool) {
-	if c.n.own {
-		return c.n.realDl, true
-	}
-	return c.Context.Deadline()
-}
-
-// Err reports context.DeadlineExceeded when the node, or an ancestor node,
-// ended because a budget ran out, and otherwise what the standard library
-// context reports.
-func (c *nodeCtx) Err() error {
-	err := c.Context.Err()
-	if err == context.Canceled {
-		if _, ok := context.Cause(c.Context).(*DeadlineError); ok {
-			return context.DeadlineExceeded
-		}
-	}
-	return err
 }
 
 func (c *nodeCtx) String() string {
@@ -210,50 +188,42 @@ func newNode(parentCtx context.Context, parent *Node, clock func() time.Time, na
 		pdl = now.Add(d.Sub(real))
 	}
 
+	own := false // the node's budget is the binding one: it needs a deadline layer
 	if hasBudget {
 		mine := now.Add(budget)
 		if !pdl.IsZero() && !mine.Before(pdl) {
 			// The parent runs out first (or at the same instant): its
-			// timer is the binding one, so this node needs none, and the
-			// cause that fires names the node whose budget really ran out.
+			// deadline is the binding one, so this node needs no timer,
+			// and the cause that fires names the node whose budget really
+			// ran out.
 			n.deadline = pdl
 			n.clamped = mine.After(pdl)
 		} else {
 			n.deadline = mine
-			n.own = true
-			n.realDl = real.Add(budget)
+			own = true
 		}
 	} else {
 		n.deadline = pdl
 	}
 
+	// The WithCancelCause layer takes Cancel's cause. A node whose own
+	// budget binds gets a WithDeadlineCause layer over it, whose timer
+	// cancels with context.DeadlineExceeded and n.dl; it is the layer the
+	// node hands out, so that every context derived from it, by ctxtree or
+	// by the standard library, reports exactly what a context.WithTimeout
+	// would.
 	n.ctx.Context, n.cancel = context.WithCancelCause(parentCtx)
-	if n.own {
-		if budget <= 0 {
-			n.expire()
-		} else {
-			n.timer = time.AfterFunc(budget, n.expire)
-		}
+	if own {
+		n.dl.n = n
+		var stop context.CancelFunc
+		n.ctx.Context, stop = context.WithDeadlineCause(n.ctx.Context, real.Add(budget), &n.dl)
+		// Not kept: Cancel cancels the layer below, and the cancellation
+		// spreads to this layer, stopping its timer and unlinking it, so
+		// calling stop after that would only repeat the work (about a
+		// tenth of Cancel's cost).
+		_ = stop
 	}
 	return n
-}
-
-// expire runs when the node's own timer fires.
-func (n *Node) expire() {
-	at := n.now()
-	n.mu.Lock()
-	if n.ended || n.ctx.Context.Err() != nil {
-		n.mu.Unlock()
-		return
-	}
-	n.mu.Unlock()
-	over := at.Sub(n.deadline)
-	if over < 0 {
-		over = 0
-	}
-	// Allocated here, not embedded in Node: deadlines fire far less often
-	// than nodes are made, and the 16 bytes keep Node in a smaller size class.
-	n.cancel(&DeadlineError{n: n, overrun: over})
 }
 
 func (n *Node) now() time.Time {
@@ -294,9 +264,6 @@ func (n *Node) Cancel(cause error) {
 	n.endAt = n.now()
 	n.end.err = cause
 	n.mu.Unlock()
-	if n.timer != nil {
-		n.timer.Stop()
-	}
 	n.cancel(&n.end)
 }
 

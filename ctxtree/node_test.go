@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gmpkit/gmpkit/ctxtree"
+	"golang.org/x/sync/errgroup"
 )
 
 const hour = time.Hour
@@ -213,6 +214,34 @@ func TestEnding_OverrunIsMeasuredByTheClock(t *testing.T) {
 	}
 }
 
+// TestEnding_OverrunIsFixedWhenFirstReported checks that the overrun is
+// measured by the first Error or Overrun call and never changes after.
+func TestEnding_OverrunIsFixedWhenFirstReported(t *testing.T) {
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "r", 0, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	n := root.Child("n", time.Millisecond)
+	defer n.Cancel(nil)
+	<-n.Context().Done()
+	clk.Advance(time.Minute)
+	cause := context.Cause(n.Context())
+	want := `ctxtree: "r/n" exceeded its 1ms budget by 59.999s`
+	if got := cause.Error(); got != want {
+		t.Errorf("first Error() = %q, want %q", got, want)
+	}
+	clk.Advance(time.Hour)
+	var de *ctxtree.DeadlineError
+	if !errors.As(cause, &de) {
+		t.Fatalf("cause %v is not a *DeadlineError", cause)
+	}
+	if de.Overrun() != time.Minute-time.Millisecond || cause.Error() != want {
+		t.Errorf("after the clock moved on: Overrun %v, Error %q; want them unchanged", de.Overrun(), cause.Error())
+	}
+	if s := n.Snapshot(); s.Cause.Error() != want {
+		t.Errorf("snapshot cause %q, want %q", s.Cause.Error(), want)
+	}
+}
+
 func TestEnding_InheritedFromAncestorIsDistinguishable(t *testing.T) {
 	errStop := errors.New("stop")
 	root := ctxtree.New(context.Background(), "http", 0)
@@ -366,31 +395,190 @@ func TestPanics_NameFunctionAndValue(t *testing.T) {
 	}
 }
 
-// TestDerivedContext_ReportsTheNodesDeadlineCause pins down what a context
-// derived with the standard library reports when a node's own budget runs
-// out: the node's *DeadlineError as its cause, but context.Canceled as its
-// Err, because the node's timer cancels a WithCancelCause context (see
-// "Alternatives rejected" in doc.go). The node's own context, and those of
-// its descendant nodes, report context.DeadlineExceeded.
-func TestDerivedContext_ReportsTheNodesDeadlineCause(t *testing.T) {
-	n := ctxtree.New(context.Background(), "n", time.Millisecond)
+// derivedContexts returns contexts derived from parent with the standard
+// library and errgroup, the ways ordinary code (net/http, gRPC, errgroup)
+// derives them. The timeouts are long, so that they never fire first.
+func derivedContexts(t *testing.T, parent context.Context) map[string]context.Context {
+	t.Helper()
+	type key struct{}
+	withCancel, c1 := context.WithCancel(parent)
+	t.Cleanup(c1)
+	withValue := context.WithValue(parent, key{}, 1)
+	valueCancel, c2 := context.WithCancel(context.WithValue(parent, key{}, 2))
+	t.Cleanup(c2)
+	withTimeout, c3 := context.WithTimeout(parent, hour)
+	t.Cleanup(c3)
+	withCause, c4 := context.WithCancelCause(parent)
+	t.Cleanup(func() { c4(nil) })
+	g, group := errgroup.WithContext(parent)
+	t.Cleanup(func() { _ = g.Wait() })
+	return map[string]context.Context{
+		"WithCancel":           withCancel,
+		"WithValue":            withValue,
+		"WithValue+WithCancel": valueCancel,
+		"WithTimeout":          withTimeout,
+		"WithCancelCause":      withCause,
+		"errgroup.WithContext": group,
+	}
+}
+
+// checkDerived checks that every context in ctxs reports exactly err from
+// Err, the error want from context.Cause, and deadline from Deadline (all
+// but a WithTimeout context, when the node has no deadline).
+func checkDerived(t *testing.T, ctxs map[string]context.Context, err, want error, deadline time.Time, hasDeadline bool) {
+	t.Helper()
+	for name, ctx := range ctxs {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Minute):
+			t.Fatalf("%s: not done a minute after its node ended", name)
+		}
+		if got := ctx.Err(); got != err {
+			t.Errorf("%s: Err() = %v, want %v", name, got, err)
+		}
+		if !errors.Is(ctx.Err(), err) {
+			t.Errorf("%s: errors.Is(Err(), %v) = false", name, err)
+		}
+		if got := context.Cause(ctx); got != want {
+			t.Errorf("%s: context.Cause = %v, want %v", name, got, want)
+		}
+		if !hasDeadline && strings.HasSuffix(name, "WithTimeout") {
+			continue // it has its own deadline
+		}
+		if d, ok := ctx.Deadline(); ok != hasDeadline || !d.Equal(deadline) {
+			t.Errorf("%s: Deadline() = %v, %v; want %v, %v", name, d, ok, deadline, hasDeadline)
+		}
+	}
+}
+
+// TestDerivedContext_OwnDeadlineIsDeadlineExceededWithNodesCause checks what
+// gRPC and net/http rely on: when a node's own budget runs out, every
+// context derived from it with the standard library, before or after the
+// deadline fired, reports context.DeadlineExceeded from Err (not
+// context.Canceled), the node's *DeadlineError from context.Cause, and the
+// node's deadline from Deadline; so do the node's own context and the
+// contexts of its descendant nodes.
+func TestDerivedContext_OwnDeadlineIsDeadlineExceededWithNodesCause(t *testing.T) {
+	before := time.Now()
+	root := ctxtree.New(context.Background(), "http", 0)
+	defer root.Cancel(nil)
+	n := root.Child("db", 20*time.Millisecond)
+	after := time.Now()
 	defer n.Cancel(nil)
-	child := n.Child("child", 0)
+	child := n.Child("query", 0)
 	defer child.Cancel(nil)
-	derived, cancel := context.WithCancel(n.Context())
-	defer cancel()
-	<-derived.Done()
+	clamped := n.Child("retry", hour)
+	defer clamped.Cancel(nil)
+
+	dl, ok := n.Context().Deadline()
+	if !ok || dl.Before(before.Add(20*time.Millisecond)) || dl.After(after.Add(20*time.Millisecond)) {
+		t.Fatalf("node Deadline() = %v, %v; want now + 20ms", dl, ok)
+	}
+	early := derivedContexts(t, n.Context())
+	fromChild := derivedContexts(t, child.Context())
+	<-n.Context().Done()
+	cause := context.Cause(n.Context())
 	var de *ctxtree.DeadlineError
-	if !errors.As(context.Cause(derived), &de) || de.Node() != n {
-		t.Errorf("derived cause %v, want n's DeadlineError", context.Cause(derived))
+	if !errors.As(cause, &de) || de.Node() != n {
+		t.Fatalf("node cause %v, want db's *DeadlineError", cause)
 	}
-	if derived.Err() != context.Canceled {
-		t.Errorf("derived Err = %v; doc.go says context.Canceled", derived.Err())
+	late := derivedContexts(t, n.Context()) // made after the deadline fired
+	nodes := map[string]context.Context{"node": n.Context(), "child node": child.Context(), "clamped child node": clamped.Context()}
+	for _, ctxs := range []map[string]context.Context{nodes, early, late, fromChild} {
+		checkDerived(t, ctxs, context.DeadlineExceeded, cause, dl, true)
 	}
-	if n.Context().Err() != context.DeadlineExceeded || child.Context().Err() != context.DeadlineExceeded {
-		t.Errorf("node Err %v, child node Err %v, want DeadlineExceeded", n.Context().Err(), child.Context().Err())
+	if root.Context().Err() != nil {
+		t.Errorf("the child's deadline ended the root: %v", context.Cause(root.Context()))
 	}
-	if d1, _ := derived.Deadline(); d1.IsZero() {
-		t.Errorf("derived context has no deadline")
+	// Cancel after the deadline changes nothing a derived context reports.
+	n.Cancel(errors.New("late"))
+	checkDerived(t, early, context.DeadlineExceeded, cause, dl, true)
+}
+
+// TestDerivedContext_InheritedDeadlineIsDeadlineExceededWithAncestorsCause
+// checks the same when the budget that runs out is an ancestor's: contexts
+// derived from a clamped child, from a child without a budget and from a
+// grandchild report context.DeadlineExceeded, the ancestor's
+// *DeadlineError and the ancestor's deadline.
+func TestDerivedContext_InheritedDeadlineIsDeadlineExceededWithAncestorsCause(t *testing.T) {
+	root := ctxtree.New(context.Background(), "http", 20*time.Millisecond)
+	defer root.Cancel(nil)
+	clamped := root.Child("db", hour)
+	defer clamped.Cancel(nil)
+	free := root.Child("render", 0)
+	defer free.Cancel(nil)
+	grand := free.Child("template", 0)
+	defer grand.Cancel(nil)
+	dl, _ := root.Context().Deadline()
+
+	ctxs := map[string]context.Context{}
+	for prefix, n := range map[string]*ctxtree.Node{"clamped/": clamped, "no budget/": free, "grandchild/": grand} {
+		ctxs[prefix+"node"] = n.Context()
+		for name, ctx := range derivedContexts(t, n.Context()) {
+			ctxs[prefix+name] = ctx
+		}
+	}
+	<-root.Context().Done()
+	cause := context.Cause(root.Context())
+	var de *ctxtree.DeadlineError
+	if !errors.As(cause, &de) || de.Node() != root {
+		t.Fatalf("root cause %v, want the root's *DeadlineError", cause)
+	}
+	checkDerived(t, ctxs, context.DeadlineExceeded, cause, dl, true)
+	s := root.Snapshot()
+	for _, c := range s.Children {
+		if c.State != ctxtree.CanceledByAncestor || c.Cause != cause {
+			t.Errorf("%s: state %v cause %v, want canceled by ancestor with the root's cause", c.Name, c.State, c.Cause)
+		}
+	}
+}
+
+// TestDerivedContext_CancelIsCanceledWithCancelError checks that Cancel,
+// with a cause or with nil, gives every derived context context.Canceled
+// from Err and the node's *CancelError from context.Cause, whether or not
+// the node has a timer of its own, and that a descendant node's derived
+// contexts get the ancestor's CancelError.
+func TestDerivedContext_CancelIsCanceledWithCancelError(t *testing.T) {
+	errGone := errors.New("client went away")
+	for _, tc := range []struct {
+		name   string
+		budget time.Duration
+		cause  error
+	}{
+		{"budget/cause", hour, errGone},
+		{"budget/finished", hour, nil},
+		{"no budget/cause", 0, errGone},
+		{"no budget/finished", 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := ctxtree.New(context.Background(), "http", 0)
+			defer root.Cancel(nil)
+			n := root.Child("search", tc.budget)
+			child := n.Child("shard", 0)
+			defer child.Cancel(nil)
+			dl, hasDl := n.Context().Deadline()
+			if hasDl != (tc.budget > 0) {
+				t.Fatalf("Deadline() ok = %v with budget %v", hasDl, tc.budget)
+			}
+			ctxs := derivedContexts(t, n.Context())
+			for name, ctx := range derivedContexts(t, child.Context()) {
+				ctxs["child/"+name] = ctx
+			}
+			ctxs["node"], ctxs["child node"] = n.Context(), child.Context()
+
+			n.Cancel(tc.cause)
+			cause := context.Cause(n.Context())
+			var ce *ctxtree.CancelError
+			if !errors.As(cause, &ce) || ce.Node() != n || ce.Finished() != (tc.cause == nil) {
+				t.Fatalf("cause %v, want search's *CancelError", cause)
+			}
+			if tc.cause != nil && !errors.Is(cause, errGone) {
+				t.Errorf("cause %v does not wrap %v", cause, errGone)
+			}
+			checkDerived(t, ctxs, context.Canceled, cause, dl, hasDl)
+			if root.Context().Err() != nil {
+				t.Errorf("canceling a child ended the root")
+			}
+		})
 	}
 }
