@@ -1,0 +1,73 @@
+package workpool
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+)
+
+// ErrClosed is returned by [Pool.Submit], [Pool.TrySubmit], [Worker.Spawn]
+// and [Pool.Run] once [Pool.Close] or [Pool.Shutdown] has been called. A task
+// for which ErrClosed was returned was not accepted and never runs.
+var ErrClosed = errors.New("workpool: pool closed")
+
+// ErrFull is returned by [Pool.TrySubmit] when the bound set with
+// [WithMaxQueued] has been reached. The task was not accepted.
+var ErrFull = errors.New("workpool: queue full")
+
+// A PanicError is a panic recovered from a task: the value passed to panic
+// and the stack of the goroutine that panicked, captured where it panicked.
+//
+// [Pool.Run] returns a *PanicError when a function of its tree panics; a
+// panic in a task submitted with [Pool.Submit] or [Worker.Spawn] is given to
+// the handler set with [WithPanicHandler], or, without one, returned by the
+// next [Pool.Wait] or [Pool.Close].
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+// Error returns the panic value followed by the stack.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("workpool: task panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is and
+// errors.As see through a panic(err); otherwise it returns nil.
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// newPanicError wraps a recovered value. A value that is already a
+// *PanicError (re-raised by Join or Scope on its way up a Run tree) is
+// returned as is, keeping the stack of the original panic; fresh reports
+// whether r was a new panic rather than a re-raise.
+func newPanicError(r any) (pe *PanicError, fresh bool) {
+	if pe, ok := r.(*PanicError); ok {
+		return pe, false
+	}
+	return &PanicError{Value: r, Stack: debug.Stack()}, true
+}
+
+// A ShutdownError is returned by [Pool.Shutdown] when its context is done
+// before every accepted task has finished. Nothing is dropped: the tasks
+// that were left keep running on the pool's workers, and a later
+// [Pool.Close] waits for them and stops the workers.
+type ShutdownError struct {
+	Left int   // accepted tasks not yet finished when Shutdown gave up
+	Err  error // context.Cause of Shutdown's context
+}
+
+// Error says how many tasks were left and why Shutdown stopped waiting.
+func (e *ShutdownError) Error() string {
+	return "workpool: shutdown gave up with " + strconv.Itoa(e.Left) +
+		" accepted tasks unfinished (they keep running; Close waits for them): " + e.Err.Error()
+}
+
+// Unwrap returns the context's cause, so errors.Is(err,
+// context.DeadlineExceeded) holds for an expired deadline.
+func (e *ShutdownError) Unwrap() error { return e.Err }

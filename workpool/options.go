@@ -1,0 +1,126 @@
+package workpool
+
+import (
+	"runtime"
+	"strconv"
+
+	"github.com/gmpkit/gmpkit/steal"
+)
+
+// A StealMode says how much an idle worker takes from a victim's queue.
+type StealMode uint8
+
+const (
+	// StealHalf takes half of the victim's queue, rounded up: the thief
+	// runs the oldest and keeps the rest in its own queue, where other idle
+	// workers can steal them in turn. This is the Go runtime's runqsteal.
+	// It is the default: it spreads a burst in log2(workers) steps.
+	StealHalf StealMode = iota
+	// StealOne takes the victim's oldest task only, as rayon and
+	// ForkJoinPool do. Each steal is cheaper, but a burst needs more of them.
+	StealOne
+)
+
+// String returns "half" or "one", or "StealMode(n)" for any other value.
+func (m StealMode) String() string {
+	switch m {
+	case StealHalf:
+		return "half"
+	case StealOne:
+		return "one"
+	}
+	return "StealMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// An Option configures a [Pool] in [New].
+type Option interface {
+	apply(*config)
+}
+
+type config struct {
+	workers   int
+	policy    steal.Policy
+	mode      StealMode
+	name      string
+	onPanic   func(*PanicError)
+	maxQueued int
+	trace     bool
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithWorkers sets the number of workers, each owning one local queue. The
+// default is runtime.GOMAXPROCS(0), the runtime's own number of Ps; more
+// workers than Ps only adds switching. WithWorkers panics if n < 1.
+func WithWorkers(n int) Option {
+	if n < 1 {
+		panic("workpool: WithWorkers called with " + strconv.Itoa(n) + " workers (want >= 1)")
+	}
+	return optionFunc(func(c *config) { c.workers = n })
+}
+
+// WithPolicy sets the order in which a worker takes tasks from its own
+// queue: [steal.LIFO] (the default: newest first, depth-first, best for
+// fork-join) or [steal.FIFO] (oldest first, fair to independent tasks).
+// Thieves always take the oldest. WithPolicy panics on any other value.
+func WithPolicy(p steal.Policy) Option {
+	if p != steal.LIFO && p != steal.FIFO {
+		panic("workpool: WithPolicy called with unknown " + p.String())
+	}
+	return optionFunc(func(c *config) { c.policy = p })
+}
+
+// WithStealMode sets how much an idle worker steals at once: [StealHalf]
+// (the default) or [StealOne]. It panics on any other value.
+func WithStealMode(m StealMode) Option {
+	if m != StealHalf && m != StealOne {
+		panic("workpool: WithStealMode called with unknown " + m.String())
+	}
+	return optionFunc(func(c *config) { c.mode = m })
+}
+
+// WithName names the pool. The name is the value of the "workpool" pprof
+// label on the pool's workers, [Stats.Name], and the pool label of metrics
+// exported for it. The default is "workpool".
+func WithName(name string) Option {
+	return optionFunc(func(c *config) { c.name = name })
+}
+
+// WithPanicHandler sets the function that receives the panics of tasks
+// submitted with [Pool.Submit], [Pool.TrySubmit] and [Worker.Spawn]. It is
+// called on the worker that recovered the panic, before the task counts as
+// finished; a panic in h itself is recovered and dropped. Without a handler
+// the first such panic since the previous Wait is returned by [Pool.Wait]
+// (or [Pool.Close]); every one is counted in [Stats.Panicked].
+func WithPanicHandler(h func(*PanicError)) Option {
+	return optionFunc(func(c *config) { c.onPanic = h })
+}
+
+// WithMaxQueued bounds the number of tasks submitted with [Pool.Submit] or
+// [Pool.TrySubmit] (and Run calls and spawned tasks) that have been accepted
+// but have not yet finished. At the bound TrySubmit returns [ErrFull] and
+// Submit blocks until a task finishes or the pool is closed. Finished tasks
+// are credited in batches of up to 32 per worker, so the bound is
+// conservative: it is never exceeded, but a Submit may wait a little longer
+// than strictly necessary. n = 0 (the default) means no bound. WithMaxQueued
+// panics if n < 0.
+func WithMaxQueued(n int) Option {
+	if n < 0 {
+		panic("workpool: WithMaxQueued called with " + strconv.Itoa(n) + " (want >= 0)")
+	}
+	return optionFunc(func(c *config) { c.maxQueued = n })
+}
+
+// WithTrace makes every task that a worker takes from a queue run inside a
+// runtime/trace region named "workpool.task", so that `go tool trace` shows
+// tasks on the worker goroutines. Functions that Join runs inline are part
+// of their caller's region. Regions cost nothing while tracing is off.
+func WithTrace(on bool) Option {
+	return optionFunc(func(c *config) { c.trace = on })
+}
+
+func defaultConfig() config {
+	return config{workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, mode: StealHalf, name: "workpool"}
+}

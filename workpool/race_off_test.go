@@ -1,0 +1,5 @@
+//go:build !race
+
+package workpool_test
+
+const raceEnabled = false

@@ -1,0 +1,492 @@
+package workpool
+
+import (
+	"context"
+	"runtime"
+	"runtime/trace"
+	"sync/atomic"
+
+	"github.com/gmpkit/gmpkit/steal"
+)
+
+// Constants of the scheduler. Where they come from the runtime, the
+// runtime's reason carries over; see doc.go.
+const (
+	// globalCheckTicks: every 61st schedule a worker looks at the global
+	// queue before its own (runtime/proc.go, schedule: schedtick%61). A
+	// prime, so that it does not fall into step with a task pattern.
+	globalCheckTicks = 61
+	// stealTries is the number of passes over the victims (runtime's
+	// stealTries); the last pass may also take a victim's runnext.
+	stealTries = 4
+	// maxGlobalBatch caps one grab from the global queue (the runtime caps
+	// globrunqget at half its 256-slot ring).
+	maxGlobalBatch = steal.RunQueueSize / 2
+	// maxRunNextStreak bounds consecutive runnext pops while the local
+	// queue holds work (steal.MaxRunNextStreak explains why a user-space
+	// pool needs the cap that sysmon's preemption provides in the runtime).
+	maxRunNextStreak = steal.MaxRunNextStreak
+	// flushEvery: a worker credits finished pool tasks to the shared
+	// pending count in batches of this many (and whenever it runs out of
+	// work), so that tiny tasks do not bounce the count's cache line.
+	flushEvery = 32
+	// maxFree bounds a worker's free list of job records.
+	maxFree = 1024
+	// helpSpins is how many empty help passes a joiner makes, yielding
+	// between them, before it parks until its stolen job is done.
+	helpSpins = 8
+)
+
+// A Worker is one of a pool's workers, as seen by the function it is
+// running: the M and P of the runtime's model, with its own queue. A
+// *Worker is passed to the functions of a [Pool.Run] tree and of
+// [Worker.Spawn] tasks; it must be used only by the function it was passed
+// to, on that function's goroutine, and only until that function returns.
+type Worker struct {
+	p  *Pool
+	id int
+	dq *steal.Deque[job]
+	// runnext is the task the worker runs next (the runtime's p.runnext):
+	// Spawn puts its task here. Only the owner sets it; thieves may CAS it
+	// to nil on their last pass.
+	runnext atomic.Pointer[job]
+
+	// Owner-only state.
+	cur      *runState // Run tree of the function being run; nil otherwise
+	spinning bool
+	tick     uint32
+	streak   int
+	rng      uint64
+	free     *job
+	nfree    int
+	done     int64 // finished pool tasks not yet credited to p.pending
+	st       counters
+
+	wake     chan bool     // idle park; the value: you are now spinning
+	joinWake chan struct{} // park in Join or Scope until a job is done
+
+	pub [numCounters]atomic.Uint64 // st, published by flush for Stats
+	_   [64]byte
+}
+
+// Counters kept by each worker; indexes into counters.
+const (
+	cSubmitted = iota
+	cCompleted
+	cPanicked
+	cLocalPops
+	cRunnextPops
+	cGlobalPops
+	cStealAttempts
+	cSteals
+	cStolen
+	cParks
+	cWakeups
+	numCounters
+)
+
+type counters [numCounters]uint64
+
+// ID returns the worker's index, from 0 to [Pool.Workers]-1.
+func (w *Worker) ID() int { return w.id }
+
+// Context returns the context of the [Pool.Run] call whose tree the
+// current function belongs to. It is cancelled when Run's context is, when
+// a function of the tree returns an error or panics, and when Run returns.
+// Outside a Run tree (in a Spawn task) it returns context.Background().
+func (w *Worker) Context() context.Context {
+	if w.cur != nil {
+		return w.cur.ctx
+	}
+	return context.Background()
+}
+
+// flush publishes the worker's counters and credits finished tasks.
+func (w *Worker) flush() {
+	for i := range w.st {
+		if w.pub[i].Load() != w.st[i] {
+			w.pub[i].Store(w.st[i])
+		}
+	}
+	if w.done != 0 {
+		k := w.done
+		w.done = 0
+		w.p.finish(k)
+	}
+}
+
+func (w *Worker) rand() uint64 {
+	// xorshift64*
+	w.rng ^= w.rng >> 12
+	w.rng ^= w.rng << 25
+	w.rng ^= w.rng >> 27
+	return w.rng * 2685821657736338717
+}
+
+func (w *Worker) alloc() *job {
+	if j := w.free; j != nil {
+		w.free = j.next
+		j.next = nil
+		w.nfree--
+		return j
+	}
+	return new(job)
+}
+
+// release returns j to the free list. The caller must be the last to use j:
+// for a Join job, the joiner after it saw j done; otherwise the worker that
+// ran it.
+func (w *Worker) release(j *job) {
+	j.fn, j.wfn, j.run, j.scope, j.pe, j.joiner = nil, nil, nil, nil, nil, nil
+	if j.state.Load() != jobPending { // a plain load; the Store is an xchg
+		j.state.Store(jobPending)
+	}
+	if w.nfree >= maxFree {
+		return
+	}
+	j.next = w.free
+	w.free = j
+	w.nfree++
+}
+
+// loop is the worker's schedule loop.
+func (w *Worker) loop() {
+	for {
+		j := w.findRunnable()
+		if j == nil {
+			w.flush()
+			return
+		}
+		w.execute(j)
+	}
+}
+
+// findRunnable is the runtime's findRunnable, minus timers, netpoll and GC:
+// it returns the next job to run, parking the worker while there is none,
+// or nil once the pool has stopped.
+func (w *Worker) findRunnable() *job {
+	p := w.p
+top:
+	if p.stopped.Load() {
+		if w.spinning {
+			w.spinning = false
+			p.nspinning.Add(-1)
+		}
+		return nil
+	}
+	w.tick++
+	if w.tick%globalCheckTicks == 0 {
+		w.flush()
+		if p.globalNonEmpty() {
+			if j := p.global.PopBatchDeque(w.dq, 1); j != nil {
+				w.st[cGlobalPops]++
+				return w.found(j)
+			}
+			if j := w.takePartial(); j != nil {
+				return w.found(j)
+			}
+		}
+	}
+	if j := w.takeLocal(); j != nil {
+		return w.found(j)
+	}
+	if j := w.takeGlobal(); j != nil {
+		return w.found(j)
+	}
+	w.flush()
+	// Steal, if this worker may spin: at most half of the busy workers
+	// spin, so that an almost idle pool does not burn its cores looking.
+	if w.spinning || 2*p.nspinning.Load() < int32(len(p.workers))-p.npidle.Load() {
+		if !w.spinning {
+			w.spinning = true
+			p.nspinning.Add(1)
+		}
+		// Between passes, look at the global queue again: a submission
+		// that arrives meanwhile is cheaper to take than a steal.
+		// (Yielding the P between passes, so that a submitter sharing it
+		// gets to run, was tried: it cost more in scheduler round trips
+		// than it gave back on the tiny-task benchmark.)
+		for i := 0; i < stealTries; i++ {
+			if j := w.stealPass(i == stealTries-1); j != nil {
+				return w.found(j)
+			}
+			if p.globalNonEmpty() {
+				goto top
+			}
+		}
+	}
+	// Nothing: go idle. The global queue is re-checked under the lock that
+	// Close takes to stop the pool, so neither is missed.
+	w.st[cParks]++
+	w.flush() // before counting as idle: an idle pool's Stats are exact
+	p.mu.Lock()
+	if p.stopped.Load() || p.globalNonEmpty() {
+		p.mu.Unlock()
+		w.st[cParks]--
+		goto top
+	}
+	p.idle = append(p.idle, w)
+	p.npidle.Add(1)
+	p.mu.Unlock()
+	// The spinning worker that gives up must look again after it stops
+	// counting as spinning: a Submit or Join that saw it spinning did not
+	// wake anyone, and relied on it (runtime: "delicate dance").
+	if w.spinning {
+		w.spinning = false
+		if p.nspinning.Add(-1) < 0 {
+			panic("workpool: internal error: negative spinning count")
+		}
+		if p.anyWork() && p.removeIdle(w) {
+			w.st[cParks]--
+			w.spinning = true
+			p.nspinning.Add(1)
+			goto top
+		}
+	}
+	w.spinning = <-w.wake
+	w.st[cWakeups]++
+	goto top
+}
+
+// found ends spinning when a spinning worker finds work: the runtime's
+// resetspinning. If it was the last spinner, it wakes another worker to
+// spin, since there may be more work than this one job.
+func (w *Worker) found(j *job) *job {
+	if w.spinning {
+		w.spinning = false
+		if w.p.nspinning.Add(-1) < 0 {
+			panic("workpool: internal error: negative spinning count")
+		}
+		w.p.wakep()
+	}
+	return j
+}
+
+// takeLocal returns runnext (up to maxRunNextStreak in a row while the
+// deque holds work) or the deque's next job in the pool's policy order.
+func (w *Worker) takeLocal() *job {
+	if nx := w.runnext.Load(); nx != nil && (w.streak < maxRunNextStreak || w.dq.Len() == 0) {
+		if w.runnext.CompareAndSwap(nx, nil) {
+			w.streak++
+			w.st[cRunnextPops]++
+			return nx
+		}
+	}
+	w.streak = 0
+	if j := w.dq.Take(w.p.policy); j != nil {
+		w.st[cLocalPops]++
+		return j
+	}
+	if nx := w.runnext.Load(); nx != nil && w.runnext.CompareAndSwap(nx, nil) {
+		w.streak = 1
+		w.st[cRunnextPops]++
+		return nx
+	}
+	return nil
+}
+
+// takeGlobal is globrunqget: it takes a fair share of the global queue
+// (len/workers + 1, at most maxGlobalBatch), runs one and queues the rest.
+func (w *Worker) takeGlobal() *job {
+	g := &w.p.global
+	n := g.Len()
+	if n == 0 {
+		return w.takePartial()
+	}
+	n = min(n/len(w.p.workers)+1, maxGlobalBatch)
+	j := g.PopBatchDeque(w.dq, n)
+	if j != nil {
+		w.st[cGlobalPops]++
+		return j
+	}
+	return w.takePartial()
+}
+
+// stealPass makes one pass over the other workers in a random order (a
+// random start and a random step coprime to the number of workers, the
+// runtime's randomOrder), stealing from the first with work. The last of
+// findRunnable's stealTries passes may take a victim's runnext.
+func (w *Worker) stealPass(last bool) *job {
+	p := w.p
+	n := uint32(len(p.workers))
+	if n == 1 {
+		return nil
+	}
+	r := w.rand()
+	pos := uint32(r) % n
+	step := p.steps[uint32(r>>32)%uint32(len(p.steps))]
+	for k := uint32(0); k < n; k++ {
+		v := p.workers[pos]
+		pos = (pos + step) % n
+		if v == w {
+			continue
+		}
+		if j := w.stealFrom(v, last); j != nil {
+			return j
+		}
+	}
+	return nil
+}
+
+func (w *Worker) stealFrom(v *Worker, takeNext bool) *job {
+	if v.dq.Len() > 0 {
+		w.st[cStealAttempts]++
+		if w.p.mode == StealOne {
+			if j := v.dq.Steal(); j != nil {
+				w.st[cSteals]++
+				w.st[cStolen]++
+				return j
+			}
+		} else if j, n := v.dq.StealHalf(w.dq); j != nil {
+			w.st[cSteals]++
+			w.st[cStolen] += uint64(n)
+			return j
+		}
+	}
+	if takeNext {
+		if nx := v.runnext.Load(); nx != nil {
+			w.st[cStealAttempts]++
+			if v.runnext.CompareAndSwap(nx, nil) {
+				w.st[cSteals]++
+				w.st[cStolen]++
+				return nx
+			}
+		}
+	}
+	return nil
+}
+
+// findHelp is what a worker waiting in Join or Scope looks for: its own
+// queue, then the global queue, then one pass of stealing.
+func (w *Worker) findHelp() *job {
+	if j := w.takeLocal(); j != nil {
+		return j
+	}
+	if j := w.takeGlobal(); j != nil {
+		return j
+	}
+	return w.stealPass(true)
+}
+
+// execute runs a job taken from a queue.
+func (w *Worker) execute(j *job) {
+	if w.p.cfg.trace && trace.IsEnabled() {
+		trace.WithRegion(context.Background(), "workpool.task", func() { w.run(j) })
+		return
+	}
+	w.run(j)
+}
+
+func (w *Worker) run(j *job) {
+	prev := w.cur
+	switch j.kind {
+	case kindChunk:
+		if first := w.expand(j.chunk); first != nil {
+			w.run(first)
+		}
+	case kindTask:
+		fn := j.fn
+		w.release(j)
+		w.cur = nil
+		if pe := w.callTask(fn); pe != nil {
+			w.p.recordPanic(pe)
+		}
+		w.taskDone()
+	case kindSpawn:
+		fn := j.wfn
+		w.release(j)
+		w.cur = nil
+		if pe := w.call(fn); pe != nil {
+			w.p.recordPanic(pe)
+		}
+		w.taskDone()
+	case kindJoin:
+		rs := j.run
+		w.cur = rs
+		if rs == nil || !rs.cancelled() {
+			j.pe = w.call(j.wfn)
+		}
+		w.st[cCompleted]++
+		joiner := j.joiner
+		// After this Swap the joiner may recycle j: touch only joiner.
+		if j.state.Swap(jobDone) == jobSleeping {
+			joiner.joinWake <- struct{}{}
+		}
+	case kindScope:
+		s, fn := j.scope, j.wfn
+		w.release(j)
+		w.cur = s.run
+		if s.run == nil || !s.run.cancelled() {
+			if pe := w.call(fn); pe != nil {
+				s.pe.CompareAndSwap(nil, pe)
+			}
+		}
+		w.st[cCompleted]++
+		s.doneOne()
+	case kindRoot:
+		w.p.rootsTaken.Add(1)
+		rs := j.run
+		w.cur = rs
+		w.runRoot(rs)
+		w.st[cCompleted]++
+		w.p.finish(1)
+	default:
+		panic("workpool: internal error: bad job kind")
+	}
+	w.cur = prev
+}
+
+func (w *Worker) taskDone() {
+	w.st[cCompleted]++
+	w.done++
+	if w.done >= flushEvery {
+		k := w.done
+		w.done = 0
+		w.p.finish(k)
+	}
+}
+
+// callTask runs a submitted task, recovering a panic.
+func (w *Worker) callTask(fn func()) (pe *PanicError) {
+	defer func() {
+		if r := recover(); r != nil {
+			pe = w.panicked(r)
+		}
+	}()
+	fn()
+	return nil
+}
+
+// call runs fn(w), recovering a panic. In a Run tree a panic also cancels
+// the tree, so that its siblings stop forking.
+func (w *Worker) call(fn func(*Worker)) (pe *PanicError) {
+	defer func() {
+		if r := recover(); r != nil {
+			pe = w.panicked(r)
+		}
+	}()
+	fn(w)
+	return nil
+}
+
+func (w *Worker) panicked(r any) *PanicError {
+	pe, fresh := newPanicError(r)
+	if fresh {
+		w.st[cPanicked]++
+	}
+	if w.cur != nil {
+		w.cur.fail(pe)
+	}
+	return pe
+}
+
+// parkJoin blocks until a completer sends on joinWake.
+func (w *Worker) parkJoin() {
+	w.st[cParks]++
+	w.flush()
+	<-w.joinWake
+	w.st[cWakeups]++
+}
+
+// yield gives up the processor between empty help passes.
+func yield() { runtime.Gosched() }
