@@ -36,7 +36,7 @@ func (e *DeadlineError) Node() *Node { return e.n }
 func (e *DeadlineError) Budget() time.Duration { return e.n.budget }
 
 // Deadline returns the deadline that passed, by the tree's clock.
-func (e *DeadlineError) Deadline() time.Time { return e.n.deadline }
+func (e *DeadlineError) Deadline() time.Time { return e.n.deadline() }
 
 // Overrun returns how long after the deadline, by the tree's clock, the
 // error was first reported: the first call of Overrun or Error (which
@@ -45,17 +45,17 @@ func (e *DeadlineError) Deadline() time.Time { return e.n.deadline }
 // deadline's timer plus however long the work took to notice and report
 // its failure; never negative.
 //
-// The overrun is not read when the deadline fires because nothing of
-// ctxtree's runs then: the timer is the standard library's (that is what
-// makes Err report context.DeadlineExceeded in every derived context), and
-// it closes the context's Done channel before any code outside the context
-// package could run, so even a context.AfterFunc hook, which would cost
-// allocations on every node, could not record the instant reliably.
+// The overrun is measured when it is first reported, not when the node's
+// timer fires (although ctxtree's timer function could read the clock
+// then), because the figure a reader of a log line wants is how late the
+// failure surfaced, which includes the time the work took to notice it;
+// and a reading taken when the timer function runs would not be the
+// instant the deadline passed either, only when the runtime got to it.
 func (e *DeadlineError) Overrun() time.Duration {
 	if v := e.over.Load(); v != 0 {
 		return time.Duration(v - 1)
 	}
-	over := e.n.now().Sub(e.n.deadline)
+	over := e.n.now().Sub(e.n.deadline())
 	if over < 0 {
 		over = 0
 	}

@@ -159,7 +159,7 @@ func Middleware(name string, next http.Handler, opts ...Option) http.Handler {
 			}
 			budget, has = d, true
 		}
-		root := newNode(r.Context(), nil, cfg.clock, name, budget, has, 0)
+		root := newRoot(r.Context(), cfg.clock, name, budget, has)
 		defer root.Cancel(nil)
 		next.ServeHTTP(w, r.WithContext(root.Context()))
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -580,5 +581,135 @@ func TestDerivedContext_CancelIsCanceledWithCancelError(t *testing.T) {
 				t.Errorf("canceling a child ended the root")
 			}
 		})
+	}
+}
+
+// TestDerivedContext_RootParentEndReachesTimedNodes checks that when the
+// context a root was made from ends, every node below it, including nodes
+// with budgets of their own (which ctxtree, not the standard library, tells),
+// and every context derived from them, reports the parent's error and
+// cause, whether the root itself has a budget or not.
+func TestDerivedContext_RootParentEndReachesTimedNodes(t *testing.T) {
+	errGone := errors.New("client went away")
+	for _, rootBudget := range []time.Duration{0, 2 * hour} {
+		t.Run("root budget "+rootBudget.String(), func(t *testing.T) {
+			parent, cancel := context.WithCancelCause(context.Background())
+			root := ctxtree.New(parent, "http", rootBudget)
+			defer root.Cancel(nil)
+			timed := root.Child("db", hour)
+			defer timed.Cancel(nil)
+			free := timed.Child("query", 0)
+			defer free.Cancel(nil)
+			deep := free.Child("shard", time.Minute)
+			defer deep.Cancel(nil)
+
+			ctxs := map[string]context.Context{}
+			for prefix, n := range map[string]*ctxtree.Node{"root/": root, "timed/": timed, "free/": free, "deep/": deep} {
+				ctxs[prefix+"node"] = n.Context()
+				for name, ctx := range derivedContexts(t, n.Context()) {
+					ctxs[prefix+name] = ctx
+				}
+			}
+			cancel(errGone)
+			for name, ctx := range ctxs {
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Minute):
+					t.Fatalf("%s: not done a minute after the root's parent ended", name)
+				}
+				if ctx.Err() != context.Canceled || context.Cause(ctx) != errGone {
+					t.Errorf("%s: Err %v, Cause %v; want %v, %v", name, ctx.Err(), context.Cause(ctx), context.Canceled, errGone)
+				}
+			}
+			// Nodes made afterwards start done, with the same cause.
+			late := deep.Child("late", time.Second)
+			defer late.Cancel(nil)
+			if late.Context().Err() != context.Canceled || context.Cause(late.Context()) != errGone {
+				t.Errorf("late child: Err %v, Cause %v", late.Context().Err(), context.Cause(late.Context()))
+			}
+		})
+	}
+}
+
+// TestCancel_ReturnsWithWholeSubtreeDone checks that when Cancel returns,
+// the contexts of every descendant, timed or not, and of every context
+// derived from them are done, as when a standard library cancel function
+// returns.
+func TestCancel_ReturnsWithWholeSubtreeDone(t *testing.T) {
+	root := ctxtree.New(context.Background(), "root", 0)
+	var all []context.Context
+	var grow func(n *ctxtree.Node, depth int)
+	grow = func(n *ctxtree.Node, depth int) {
+		all = append(all, n.Context())
+		d, stop := context.WithCancel(n.Context())
+		t.Cleanup(stop)
+		all = append(all, d)
+		if depth == 3 {
+			return
+		}
+		for i := range 3 {
+			c := n.Child("c", time.Duration(i)*hour) // 0: untimed; 1h, 2h: timed
+			t.Cleanup(func() { c.Cancel(nil) })
+			grow(c, depth+1)
+		}
+	}
+	grow(root, 0)
+	root.Cancel(errors.New("stop"))
+	for i, ctx := range all {
+		if ctx.Err() != context.Canceled {
+			t.Fatalf("context %d: Err %v right after Cancel returned", i, ctx.Err())
+		}
+		var ce *ctxtree.CancelError
+		if !errors.As(context.Cause(ctx), &ce) || ce.Node() != root {
+			t.Fatalf("context %d: Cause %v, want the root's", i, context.Cause(ctx))
+		}
+	}
+}
+
+// TestEndings_RacingEndsAgreeInEveryDerivedContext races a node's own
+// deadline, its Cancel and its parent's Cancel, and checks that whichever
+// wins, the node's context and the contexts derived from it and from its
+// children all report the same cause, with the Err that matches it.
+func TestEndings_RacingEndsAgreeInEveryDerivedContext(t *testing.T) {
+	rounds := 300
+	if raceEnabled {
+		rounds = 60
+	}
+	for i := range rounds {
+		root := ctxtree.New(context.Background(), "root", 0)
+		n := root.Child("n", time.Duration(i%5)*20*time.Microsecond+1)
+		kid := n.Child("kid", 0)
+		timedKid := n.Child("timed", time.Duration(i%7)*10*time.Microsecond+1)
+		ctxs := []context.Context{n.Context(), kid.Context(), timedKid.Context()}
+		for _, c := range []*ctxtree.Node{n, kid, timedKid} {
+			d, stop := context.WithCancel(c.Context())
+			defer stop()
+			ctxs = append(ctxs, d)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { n.Cancel(errors.New("own")) })
+		wg.Go(func() { root.Cancel(nil) })
+		wg.Wait()
+		want := context.Cause(n.Context())
+		for j, ctx := range ctxs {
+			<-ctx.Done()
+			cause := context.Cause(ctx)
+			if j != 2 && j != 5 && cause != want {
+				t.Fatalf("round %d, context %d: cause %v, want n's %v", i, j, cause, want)
+			}
+			var de *ctxtree.DeadlineError
+			wantErr := context.Canceled
+			if errors.As(cause, &de) {
+				wantErr = context.DeadlineExceeded
+			}
+			if ctx.Err() != wantErr {
+				t.Fatalf("round %d, context %d: Err %v with cause %v", i, j, ctx.Err(), cause)
+			}
+		}
+		if got := context.Cause(ctxs[5]); got != context.Cause(ctxs[2]) {
+			t.Fatalf("round %d: derived from timed kid: cause %v, kid's %v", i, got, context.Cause(ctxs[2]))
+		}
+		timedKid.Cancel(nil)
+		kid.Cancel(nil)
 	}
 }

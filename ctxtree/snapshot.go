@@ -89,8 +89,8 @@ func (n *Node) Snapshot() Snapshot {
 // reports a child canceled by an ancestor that looks alive.
 func (n *Node) snapshot(now time.Time, parentEnded bool) Snapshot {
 	n.mu.Lock()
-	ended, endAt := n.ended, n.endAt
-	children := n.children[:len(n.children):len(n.children)]
+	ended, endOff := n.ended, n.endOff
+	first, kids := n.first, n.kids
 	n.mu.Unlock()
 
 	s := Snapshot{
@@ -99,11 +99,18 @@ func (n *Node) snapshot(now time.Time, parentEnded bool) Snapshot {
 		Fraction: n.fraction,
 		Clamped:  n.clamped,
 		Start:    n.start,
-		Deadline: n.deadline,
+		Deadline: n.deadline(),
 	}
-	if len(children) > 0 {
-		s.Children = make([]Snapshot, len(children))
-		for i, c := range children {
+	if kids > 0 {
+		// The first kids children were linked before n.mu was released
+		// above; a later child may be linking itself to the last of them
+		// now, so that one's next is not read.
+		s.Children = make([]Snapshot, kids)
+		c := first
+		for i := range kids {
+			if i > 0 {
+				c = c.next
+			}
 			s.Children[i] = c.snapshot(now, ended)
 		}
 	}
@@ -120,7 +127,7 @@ func (n *Node) snapshot(now time.Time, parentEnded bool) Snapshot {
 				}
 				if !ended {
 					n.mu.Lock()
-					ended, endAt = n.ended, n.endAt
+					ended, endOff = n.ended, n.endOff
 					n.mu.Unlock()
 				}
 			}
@@ -131,13 +138,13 @@ func (n *Node) snapshot(now time.Time, parentEnded bool) Snapshot {
 		}
 	}
 	if ended {
-		s.End = endAt
-		s.Elapsed = endAt.Sub(n.start)
+		s.End = n.start.Add(endOff)
+		s.Elapsed = endOff
 	} else {
 		s.Elapsed = now.Sub(n.start)
 	}
-	if s.State == Running && !n.deadline.IsZero() && n.deadline.After(now) {
-		s.Remaining = n.deadline.Sub(now)
+	if s.State == Running && n.hasDl && s.Deadline.After(now) {
+		s.Remaining = s.Deadline.Sub(now)
 	}
 	s.Leaked = parentEnded && !ended
 	return s
