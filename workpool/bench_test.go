@@ -48,6 +48,18 @@ func fibPool(w *workpool.Worker, n, cutoff int) int {
 	return x + y
 }
 
+// fibPool2 is fibPool in the Join2 form: the idiomatic fastest way to fork
+// work that returns values (one allocation per fork, the closure for b).
+func fibPool2(w *workpool.Worker, n, cutoff int) int {
+	if n < cutoff {
+		return fibSeq(n)
+	}
+	x, y := workpool.Join2(w,
+		func(w *workpool.Worker) int { return fibPool2(w, n-1, cutoff) },
+		func(w *workpool.Worker) int { return fibPool2(w, n-2, cutoff) })
+	return x + y
+}
+
 func fibGo(n, cutoff int) int {
 	if n < cutoff {
 		return fibSeq(n)
@@ -184,26 +196,28 @@ func BenchmarkFib(b *testing.B) {
 	})
 	for _, cutoff := range []int{20, 12} {
 		c := strconv.Itoa(cutoff)
-		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-			b.Run("impl=gmpkit/workers="+strconv.Itoa(workers)+"/cutoff="+c, func(b *testing.B) {
-				p := workpool.New(workpool.WithWorkers(workers))
-				defer p.Close()
-				b.ReportAllocs()
-				for b.Loop() {
-					var got int
-					_ = p.Run(context.Background(), func(w *workpool.Worker) error {
-						got = fibPool(w, n, cutoff)
-						return nil
-					})
-					if got != want {
-						b.Fatal("wrong")
+		for _, form := range fibForms {
+			for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+				b.Run("impl="+form.name+"/workers="+strconv.Itoa(workers)+"/cutoff="+c, func(b *testing.B) {
+					p := workpool.New(workpool.WithWorkers(workers))
+					defer p.Close()
+					b.ReportAllocs()
+					for b.Loop() {
+						var got int
+						_ = p.Run(context.Background(), func(w *workpool.Worker) error {
+							got = form.fib(w, n, cutoff)
+							return nil
+						})
+						if got != want {
+							b.Fatal("wrong")
+						}
 					}
-				}
-				b.ReportMetric(float64(joins(n, cutoff)), "joins/op")
-				st := p.Stats()
-				b.ReportMetric(float64(st.Parks)/float64(b.N), "parks/op")
-				b.ReportMetric(float64(st.Steals)/float64(b.N), "steals/op")
-			})
+					b.ReportMetric(float64(joins(n, cutoff)), "joins/op")
+					st := p.Stats()
+					b.ReportMetric(float64(st.Parks)/float64(b.N), "parks/op")
+					b.ReportMetric(float64(st.Steals)/float64(b.N), "steals/op")
+				})
+			}
 		}
 		b.Run("impl=go-waitgroup/cutoff="+c, func(b *testing.B) {
 			b.ReportAllocs()
@@ -220,6 +234,53 @@ func BenchmarkFib(b *testing.B) {
 					b.Fatal("wrong")
 				}
 			}
+		})
+	}
+}
+
+// fibForms are the two ways to write fib with the pool: Join writing into
+// the caller's variables (impl=gmpkit), and Join2 (impl=gmpkit-join2).
+var fibForms = []struct {
+	name string
+	fib  func(w *workpool.Worker, n, cutoff int) int
+}{
+	{"gmpkit", fibPool},
+	{"gmpkit-join2", fibPool2},
+}
+
+// BenchmarkJoin measures the overhead of one Join at WithWorkers(1), where
+// no fork is ever stolen: each iteration times fib(32) sequentially and
+// with Joins down to cutoff 12, back to back so that both see the same
+// machine load, and reports (pool time - sequential time) / Joins.
+func BenchmarkJoin(b *testing.B) {
+	const n, cutoff = 32, 12
+	want := fibSeq(n)
+	for _, form := range fibForms {
+		b.Run("impl="+form.name+"/workers=1/cutoff=12", func(b *testing.B) {
+			p := workpool.New(workpool.WithWorkers(1))
+			defer p.Close()
+			b.ReportAllocs()
+			var seq, pool time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if fibSeq(n) != want {
+					b.Fatal("wrong")
+				}
+				t1 := time.Now()
+				var got int
+				_ = p.Run(context.Background(), func(w *workpool.Worker) error {
+					got = form.fib(w, n, cutoff)
+					return nil
+				})
+				if got != want {
+					b.Fatal("wrong")
+				}
+				seq += t1.Sub(t0)
+				pool += time.Since(t1)
+			}
+			js := float64(joins(n, cutoff)) * float64(b.N)
+			b.ReportMetric(float64(pool-seq)/js, "overhead-ns/join")
+			b.ReportMetric(float64(pool)/float64(seq), "pool/seq")
 		})
 	}
 }

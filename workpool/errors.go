@@ -16,6 +16,25 @@ var ErrClosed = errors.New("workpool: pool closed")
 // [WithMaxQueued] has been reached. The task was not accepted.
 var ErrFull = errors.New("workpool: queue full")
 
+// ErrInsideTask is returned by [Pool.Wait], [Pool.Close] and
+// [Pool.Shutdown] when they are called from inside one of the same pool's
+// tasks (a submitted, spawned or Run task): the call would wait for the
+// task that made it, and so would never return. The returned error names
+// the method and matches ErrInsideTask with errors.Is; the call did nothing
+// (Close and Shutdown did not close the pool). A task that needs the
+// results of its children forks with [Worker.Join] or [Worker.Scope], or
+// calls [Pool.Run], which runs its function inline when called from a task.
+var ErrInsideTask = errors.New("workpool: called from inside one of the pool's own tasks, would wait for itself")
+
+// insideTaskError is the ErrInsideTask of one method.
+type insideTaskError struct{ method string }
+
+func (e *insideTaskError) Error() string {
+	return "workpool: " + e.method + " called from inside one of the pool's own tasks would wait for itself"
+}
+
+func (e *insideTaskError) Is(target error) bool { return target == ErrInsideTask }
+
 // A PanicError is a panic recovered from a task: the value passed to panic
 // and the stack of the goroutine that panicked, captured where it panicked.
 //
@@ -64,8 +83,12 @@ type ShutdownError struct {
 
 // Error says how many tasks were left and why Shutdown stopped waiting.
 func (e *ShutdownError) Error() string {
-	return "workpool: shutdown gave up with " + strconv.Itoa(e.Left) +
-		" accepted tasks unfinished (they keep running; Close waits for them): " + e.Err.Error()
+	msg := "workpool: shutdown gave up with " + strconv.Itoa(e.Left) +
+		" accepted tasks unfinished (they keep running; Close waits for them)"
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
 
 // Unwrap returns the context's cause, so errors.Is(err,

@@ -124,3 +124,26 @@ func ExamplePool_Stats() {
 	fmt.Println(st.Name, st.Submitted, st.Workers, st.Policy, st.StealMode)
 	// Output: demo 10 2 LIFO half
 }
+
+// A task may call Run on its own pool: fn runs inline on the task's worker,
+// so this works even with one worker. Wait, Close and Shutdown called from a
+// task would wait for the task itself: they return ErrInsideTask instead.
+func ExampleErrInsideTask() {
+	p := workpool.New(workpool.WithWorkers(1))
+	defer p.Close()
+	_ = p.Submit(func() {
+		var got int
+		err := p.Run(context.Background(), func(w *workpool.Worker) error {
+			got = fib(w, 20)
+			return nil
+		})
+		fmt.Println("Run from a task:", got, err)
+		fmt.Println("Wait from a task:", errors.Is(p.Wait(), workpool.ErrInsideTask))
+	})
+	if err := p.Wait(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// Run from a task: 6765 <nil>
+	// Wait from a task: true
+}

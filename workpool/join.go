@@ -9,12 +9,12 @@ import (
 type jobKind uint8
 
 const (
-	kindTask  jobKind = iota // Pool.Submit: fn; counted in pending
+	kindTask  jobKind = iota // a Pool.Submit task claimed from a group: fn
 	kindSpawn                // Worker.Spawn: wfn; counted in pending
 	kindJoin                 // Join's b: wfn; the joiner waits on state
 	kindScope                // Scope.Go: wfn; the scope counts it
 	kindRoot                 // Run's fn; counted in pending
-	kindChunk                // up to chunkSize submitted tasks
+	kindChunk                // up to chunkSize Pool.Submit tasks; each counted in pending
 )
 
 // Join job states.
@@ -37,6 +37,8 @@ type job struct {
 	chunk  *chunk      // kindChunk
 	pe     *PanicError // kindJoin: b's panic, for the joiner
 	joiner *Worker     // kindJoin: who to wake
+	fb     join2Runner // kindJoin from Join2: b
+	res    any         // kindJoin from Join2: fb's result
 	next   *job        // free list
 }
 
@@ -82,8 +84,14 @@ func (rs *runState) fail(err error) {
 // partial results must not be used. Run returns [ErrClosed] if the pool is
 // closed, and context.Cause(ctx) without running fn if ctx is already done.
 //
-// Run may be called from any goroutine except a task of the same pool, which
-// would block its worker; a task forks with Join and Scope instead.
+// Run may be called from any goroutine. Called from inside one of the same
+// pool's tasks (a submitted or spawned task, or a function of another Run
+// tree), Run does not queue fn and wait, which would block a worker and
+// could deadlock the pool: it calls fn at once on the calling worker, which
+// is already one of the pool's workers, and returns as above, with the same
+// error, panic and cancellation rules. The forks of that inner tree are
+// stealable as usual, and the worker helps while it waits for them, so
+// nested Runs work at any width, even with one worker.
 func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 	if ctx == nil {
 		panic("workpool: Pool.Run called with a nil Context")
@@ -93,6 +101,9 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 	}
 	if err := context.Cause(ctx); err != nil {
 		return err
+	}
+	if w := p.self(); w != nil {
+		return w.runInline(ctx, fn)
 	}
 	if err := p.accept(true); err != nil {
 		return err
@@ -106,6 +117,30 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 		p.wakep()
 	}
 	<-rs.done
+	stopWatch()
+	rs.cancel(context.Canceled)
+	return rs.err
+}
+
+// runInline is Run called from a task running on w: it runs fn as the root
+// of a new tree on w itself. It needs no pending count of its own, as the
+// task that called it is counted (or belongs to a tree whose root is) until
+// it returns.
+func (w *Worker) runInline(ctx context.Context, fn func(*Worker) error) error {
+	p := w.p
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	p.runs.Add(1)
+	p.rootsTaken.Add(1)
+	rs := &runState{fn: fn, done: make(chan struct{})}
+	rs.ctx, rs.cancel = context.WithCancelCause(ctx)
+	stopWatch := context.AfterFunc(rs.ctx, func() { rs.stop.Store(true) })
+	prev := w.cur
+	w.cur = rs
+	w.runRoot(rs)
+	w.cur = prev
+	w.st[cCompleted]++
 	stopWatch()
 	rs.cancel(context.Canceled)
 	return rs.err
@@ -145,8 +180,8 @@ func (w *Worker) runRoot(rs *runState) {
 //
 // The cost of a Join whose b is not stolen is a push and a pop on the
 // worker's own queue, with no allocation but the caller's closures (see the
-// package documentation for the measured figure). Join panics if a or b is
-// nil.
+// package documentation for the measured figure); for functions that return
+// values, [Join2] is cheaper still. Join panics if a or b is nil.
 func (w *Worker) Join(a, b func(w *Worker)) {
 	if a == nil || b == nil {
 		panic("workpool: Worker.Join called with a nil function")
@@ -231,17 +266,87 @@ func (w *Worker) joinSlow(j, x *job) *PanicError {
 	return j.pe
 }
 
-// Join2 runs a and b as [Worker.Join] does and returns their results. The
-// results are held in the closures Join2 builds, which cost a few
-// allocations per call that a hand-written Join avoids.
-func Join2[A, B any](w *Worker, a func(*Worker) A, b func(*Worker) B) (A, B) {
+// Join2 runs a and b as [Worker.Join] does and returns their results:
+// a's inline, b's inline too unless b was stolen, with the same panic,
+// cancellation and happens-before rules (a skipped function's result is
+// the zero value). It is the cheaper form of a Join that returns values:
+// b's result is written straight into Join2's own result when b runs
+// inline, and only a stolen b boxes its result in the pool's recycled job
+// record. So a Join2 allocates nothing but the caller's closure for b,
+// where a Join that writes results into the caller's variables also moves
+// the variable that b writes to the heap.
+func Join2[A, B any](w *Worker, a func(*Worker) A, b func(*Worker) B) (ra A, rb B) {
 	if a == nil || b == nil {
 		panic("workpool: Join2 called with a nil function")
 	}
-	var ra A
-	var rb B
-	w.Join(func(w *Worker) { ra = a(w) }, func(w *Worker) { rb = b(w) })
+	rs := w.cur
+	if rs != nil && rs.cancelled() {
+		return ra, rb
+	}
+	j := w.alloc()
+	j.kind = kindJoin
+	j.fb = join2Fn[B](b)
+	j.run = rs
+	j.joiner = w
+	w.dq.Push(j)
+	w.st[cSubmitted]++
+	p := w.p
+	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
+		p.wakep()
+	}
+	pa := call1(w, a, &ra)
+	x := w.dq.Pop()
+	if x == j {
+		// Not stolen: as in Join, b runs without a recover frame.
+		w.st[cLocalPops]++
+		w.release(j)
+		if pa != nil {
+			panic(pa)
+		}
+		if rs == nil || !rs.cancelled() {
+			rb = b(w)
+		}
+		w.st[cCompleted]++
+		return ra, rb
+	}
+	pb := w.joinSlow(j, x)
+	if v, ok := j.res.(B); ok {
+		rb = v
+	}
+	w.release(j)
+	if pa != nil {
+		panic(pa)
+	}
+	if pb != nil {
+		panic(pb)
+	}
 	return ra, rb
+}
+
+// A join2Fn is a Join2's b as a job record holds it: a func value in an
+// interface, which costs no allocation. Its method runs b and boxes the
+// result; it runs only when b runs from the queue (stolen, or taken back
+// after other work), never on Join2's inline path.
+type join2Fn[B any] func(*Worker) B
+
+func (f join2Fn[B]) callAny(w *Worker) any { return f(w) }
+
+// A join2Runner is a join2Fn of any result type.
+type join2Runner interface{ callAny(w *Worker) any }
+
+// call1 is [Worker.call] for a function with a result, stored in *out.
+func call1[A any](w *Worker, fn func(*Worker) A, out *A) (pe *PanicError) {
+	ok := false
+	defer func() {
+		if !ok {
+			if r := recover(); r != nil {
+				pe = w.panicked(r)
+			}
+		}
+	}()
+	*out = fn(w)
+	ok = true
+	return nil
 }
 
 // A Scope is an n-ary fork created by [Worker.Scope]: every function passed

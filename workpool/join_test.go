@@ -339,3 +339,62 @@ func TestSpawn_RespawningPairDoesNotStarveOutsideSubmissions(t *testing.T) {
 		}
 	}
 }
+
+func TestJoin2_ResultsAndPanicsAtEveryWidth(t *testing.T) {
+	n := 22
+	if raceEnabled {
+		n = 18
+	}
+	var fib func(w *workpool.Worker, n int) int
+	fib = func(w *workpool.Worker, n int) int {
+		if n < 6 {
+			return fibSeq(n)
+		}
+		x, y := workpool.Join2(w,
+			func(w *workpool.Worker) int { return fib(w, n-1) },
+			func(w *workpool.Worker) int { return fib(w, n-2) })
+		return x + y
+	}
+	for _, width := range widths {
+		t.Run(name(width), func(t *testing.T) {
+			p := workpool.New(workpool.WithWorkers(width))
+			defer closePool(t, p)
+			for range 3 {
+				var got int
+				if err := p.Run(context.Background(), func(w *workpool.Worker) error { got = fib(w, n); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				if got != fibSeq(n) {
+					t.Fatalf("fib(%d) with Join2 = %d, want %d", n, got, fibSeq(n))
+				}
+			}
+			// A result of a pointer-holding type, and a panic in b deep in
+			// the tree, stolen or not.
+			var leaves atomic.Int64
+			var tree func(w *workpool.Worker, d int) []int
+			tree = func(w *workpool.Worker, d int) []int {
+				if d == 0 {
+					if leaves.Add(1) == 300 {
+						panic("leaf 300")
+					}
+					return []int{1}
+				}
+				a, b := workpool.Join2(w,
+					func(w *workpool.Worker) []int { return tree(w, d-1) },
+					func(w *workpool.Worker) []int { return tree(w, d-1) })
+				return append(a, b...)
+			}
+			var got []int
+			err := p.Run(context.Background(), func(w *workpool.Worker) error { got = tree(w, 10); return nil })
+			var pe *workpool.PanicError
+			if !errors.As(err, &pe) || pe.Value != "leaf 300" {
+				t.Fatalf("Run = %v, want the leaf's panic", err)
+			}
+			leaves.Store(-1 << 40) // no more panics
+			err = p.Run(context.Background(), func(w *workpool.Worker) error { got = tree(w, 10); return nil })
+			if err != nil || len(got) != 1024 {
+				t.Fatalf("Run = %v with %d leaves, want nil and 1024", err, len(got))
+			}
+		})
+	}
+}

@@ -53,7 +53,7 @@ type Pool struct {
 	curN       atomic.Int32 // 1 if cur holds a task, for lock-free checks
 	submitted  uint64       // guarded by subMu: Submit and TrySubmit calls accepted
 	_          [60]byte
-	expanded   atomic.Uint64 // submitted tasks moved from chunks to a worker's queue
+	expanded   atomic.Uint64 // submitted tasks whose chunk a worker has started to run
 	runs       atomic.Uint64 // Run calls accepted
 	rootsTaken atomic.Uint64 // Run roots taken from the global queue
 
@@ -102,6 +102,7 @@ func New(opts ...Option) *Pool {
 	for _, w := range p.workers {
 		go func() {
 			defer p.wg.Done()
+			w.gid.Store(goid()) // before any task: see Pool.self
 			labels := pprof.Labels("workpool", cfg.name, "worker", strconv.Itoa(w.id))
 			pprof.Do(context.Background(), labels, func(context.Context) { w.loop() })
 		}()
@@ -236,9 +237,13 @@ func (p *Pool) finish(k int64) {
 // tasks spawned. The end of each such task synchronizes before Wait returns.
 // Wait returns the first panic, as a *[PanicError], of a submitted task that
 // ran since the previous Wait without a [WithPanicHandler] handler to go to;
-// otherwise nil. Wait must not be called from a task: the task would wait
-// for itself.
+// otherwise nil. Called from inside one of the pool's own tasks, where it
+// would wait for itself, Wait returns an error matching [ErrInsideTask] at
+// once.
 func (p *Pool) Wait() error {
+	if p.self() != nil {
+		return &insideTaskError{"Pool.Wait"}
+	}
 	p.waitMu.Lock()
 	defer p.waitMu.Unlock()
 	p.sleepers.Add(1)
@@ -261,8 +266,13 @@ func (p *Pool) takePanicLocked() error {
 // to finish, and stops the workers. Submits that race with Close either are
 // accepted and run, or return [ErrClosed]; none is dropped. Close returns
 // what [Pool.Wait] would. Close is idempotent: later calls wait the same
-// way and return nil. It must not be called from a task.
+// way and return nil. Called from inside one of the pool's own tasks, where
+// it would wait for itself, Close does nothing and returns an error
+// matching [ErrInsideTask].
 func (p *Pool) Close() error {
+	if p.self() != nil {
+		return &insideTaskError{"Pool.Close"}
+	}
 	return p.shutdown(context.Background())
 }
 
@@ -270,10 +280,15 @@ func (p *Pool) Close() error {
 // before ctx is done, Shutdown stops the workers and returns what Close
 // would. Otherwise it returns a *[ShutdownError] that says how many tasks
 // were left and wraps context.Cause(ctx); those tasks are not dropped but
-// keep running, and the workers keep running until a later Close.
+// keep running, and the workers keep running until a later Close. Called
+// from inside one of the pool's own tasks, Shutdown does nothing and returns
+// an error matching [ErrInsideTask].
 func (p *Pool) Shutdown(ctx context.Context) error {
 	if ctx == nil {
 		panic("workpool: Pool.Shutdown called with a nil Context")
+	}
+	if p.self() != nil {
+		return &insideTaskError{"Pool.Shutdown"}
 	}
 	return p.shutdown(ctx)
 }
@@ -292,11 +307,25 @@ func (p *Pool) shutdown(ctx context.Context) error {
 	})
 	p.waitMu.Lock()
 	p.sleepers.Add(1)
-	for p.pending.Load() != 0 && ctx.Err() == nil {
+	drained := false
+	for {
+		if p.pending.Load() == 0 {
+			drained = true
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		p.cond.Wait()
 	}
 	p.sleepers.Add(-1)
-	left := p.pending.Load()
+	// Once closed is set and pending has been seen at zero, every later
+	// count is a Submit, Spawn or Run on its way to ErrClosed (accept counts
+	// before it checks closed), not an accepted task: the pool is drained.
+	var left int64
+	if !drained {
+		left = p.pending.Load()
+	}
 	var err error
 	if left == 0 {
 		err = p.takePanicLocked()
@@ -376,6 +405,9 @@ func (p *Pool) anyWork() bool {
 	}
 	for _, v := range p.workers {
 		if v.dq.Len() > 0 || v.runnext.Load() != nil {
+			return true
+		}
+		if g := v.group.Load(); g != nil && g.next.Load() < g.gn.Load() {
 			return true
 		}
 	}

@@ -286,3 +286,31 @@ func TestPool_NameWorkersAndDefaults(t *testing.T) {
 		t.Errorf("StealMode strings")
 	}
 }
+
+func TestSubmit_TasksOfOneBatchNeverWaitBehindABlockedOne(t *testing.T) {
+	// n tasks submitted back to back share a chunk; each blocks until all n
+	// have started, which needs every one of them on its own worker. A task
+	// held back behind a blocked one would hang the test.
+	for _, n := range []int{2, 4, 8} {
+		t.Run(name(n), func(t *testing.T) {
+			p := workpool.New(workpool.WithWorkers(n))
+			defer closePool(t, p)
+			for round := 0; round < 5; round++ {
+				var arrived sync.WaitGroup
+				arrived.Add(n)
+				for range n {
+					if err := p.Submit(func() { arrived.Done(); arrived.Wait() }); err != nil {
+						t.Fatalf("Submit: %v", err)
+					}
+				}
+				done := make(chan struct{})
+				go func() { _ = p.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					t.Fatalf("round %d: %d tasks that wait for each other never all started on %d workers", round, n, n)
+				}
+			}
+		})
+	}
+}

@@ -22,19 +22,24 @@ type Stats struct {
 	StealMode StealMode
 
 	Submitted, Completed, Panicked uint64 // tasks (Submit + forked Join/Scope work)
-	// LocalPops, RunnextPops and GlobalPops count tasks a worker took from
-	// its own queue, its runnext slot and the global queue. A grab from the
-	// global queue counts the task run at once; the rest of the batch is
-	// counted in LocalPops when it runs.
+	// LocalPops, RunnextPops and GlobalPops count entries a worker took
+	// from its own queue, its runnext slot and the global queue. Submitted
+	// tasks travel in batches of up to 32 (see the package documentation):
+	// a grab from the global queue counts one GlobalPop however many
+	// batches it moves, and a batch popped from a worker's own queue counts
+	// one LocalPop; the tasks a worker then runs from its batch are not
+	// counted as pops.
 	LocalPops, RunnextPops, GlobalPops uint64
-	// StealAttempts counts steals tried on a victim whose queue looked
-	// non-empty, Steals those that took something, Stolen the tasks taken.
+	// StealAttempts counts steals tried on a victim whose queue (or batch
+	// being run) looked non-empty, Steals those that took something, Stolen
+	// the queue entries taken (a task claimed from a victim's batch counts
+	// one).
 	StealAttempts, Steals, Stolen uint64
 	// Parks counts a worker blocking, idle or in Join/Scope; Wakeups
 	// counts it being woken.
 	Parks, Wakeups uint64
 
-	Queued       int // now: global + all local (deques and runnext)
+	Queued       int // now: GlobalQueued + every worker's Queued
 	GlobalQueued int // now: global queue only
 	Idle         int // now: workers parked with nothing to do
 	Spinning     int // now: workers looking for work to steal
@@ -44,7 +49,7 @@ type Stats struct {
 // WorkerStats is one worker's part of [Stats].
 type WorkerStats struct {
 	ID     int
-	Queued int // now, local (deque and runnext)
+	Queued int // now, local: deque entries (a batch of submitted tasks counts one), runnext, unclaimed tasks of the batch it runs
 
 	Submitted, Completed, Panicked                                                    uint64
 	LocalPops, RunnextPops, GlobalPops, StealAttempts, Steals, Stolen, Parks, Wakeups uint64
@@ -73,6 +78,9 @@ func (p *Pool) Stats() Stats {
 		q := w.dq.Len()
 		if w.runnext.Load() != nil {
 			q++
+		}
+		if g := w.group.Load(); g != nil {
+			q += int(max(g.gn.Load()-g.next.Load(), 0))
 		}
 		s.PerWorker[i] = WorkerStats{
 			ID: i, Queued: q,

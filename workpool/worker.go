@@ -50,6 +50,13 @@ type Worker struct {
 	// Spawn puts its task here. Only the owner sets it; thieves may CAS it
 	// to nil on their last pass.
 	runnext atomic.Pointer[job]
+	gid     atomic.Uint64 // the worker goroutine's id, set once at start
+	// group is the chunk whose tasks the worker is running, published so
+	// that thieves can claim its other tasks (see runChunk); nil if none.
+	group atomic.Pointer[chunk]
+	// hazard is the group this worker is claiming a task from, if any:
+	// its owner must not recycle it meanwhile (see runChunk).
+	hazard atomic.Pointer[chunk]
 
 	// Owner-only state.
 	cur      *runState // Run tree of the function being run; nil otherwise
@@ -138,6 +145,9 @@ func (w *Worker) alloc() *job {
 // ran it.
 func (w *Worker) release(j *job) {
 	j.fn, j.wfn, j.run, j.scope, j.pe, j.joiner = nil, nil, nil, nil, nil, nil
+	if j.fb != nil {
+		j.fb, j.res = nil, nil
+	}
 	if j.state.Load() != jobPending { // a plain load; the Store is an xchg
 		j.state.Store(jobPending)
 	}
@@ -343,6 +353,9 @@ func (w *Worker) stealFrom(v *Worker, takeNext bool) *job {
 			return j
 		}
 	}
+	if j := w.claimFrom(v); j != nil {
+		return j
+	}
 	if takeNext {
 		if nx := v.runnext.Load(); nx != nil {
 			w.st[cStealAttempts]++
@@ -370,7 +383,7 @@ func (w *Worker) findHelp() *job {
 
 // execute runs a job taken from a queue.
 func (w *Worker) execute(j *job) {
-	if w.p.cfg.trace && trace.IsEnabled() {
+	if w.p.cfg.trace && j.kind != kindChunk && trace.IsEnabled() { // runChunk makes a region per task
 		trace.WithRegion(context.Background(), "workpool.task", func() { w.run(j) })
 		return
 	}
@@ -381,9 +394,7 @@ func (w *Worker) run(j *job) {
 	prev := w.cur
 	switch j.kind {
 	case kindChunk:
-		if first := w.expand(j.chunk); first != nil {
-			w.run(first)
-		}
+		w.runChunk(j.chunk)
 	case kindTask:
 		fn := j.fn
 		w.release(j)
@@ -404,7 +415,11 @@ func (w *Worker) run(j *job) {
 		rs := j.run
 		w.cur = rs
 		if rs == nil || !rs.cancelled() {
-			j.pe = w.call(j.wfn)
+			if j.fb != nil {
+				j.pe = w.callJoin2(j)
+			} else {
+				j.pe = w.call(j.wfn)
+			}
 		}
 		w.st[cCompleted]++
 		joiner := j.joiner
@@ -447,25 +462,53 @@ func (w *Worker) taskDone() {
 }
 
 // callTask runs a submitted task, recovering a panic.
+//
+// The deferred function calls recover only if fn did not return, so that
+// the common path pays for a flag test instead of a runtime call.
 func (w *Worker) callTask(fn func()) (pe *PanicError) {
+	ok := false
 	defer func() {
-		if r := recover(); r != nil {
-			pe = w.panicked(r)
+		if !ok {
+			if r := recover(); r != nil {
+				pe = w.panicked(r)
+			}
 		}
 	}()
 	fn()
+	ok = true
 	return nil
 }
 
 // call runs fn(w), recovering a panic. In a Run tree a panic also cancels
 // the tree, so that its siblings stop forking.
+// Like callTask, it calls recover only when fn did not return.
 func (w *Worker) call(fn func(*Worker)) (pe *PanicError) {
+	ok := false
 	defer func() {
-		if r := recover(); r != nil {
-			pe = w.panicked(r)
+		if !ok {
+			if r := recover(); r != nil {
+				pe = w.panicked(r)
+			}
 		}
 	}()
 	fn(w)
+	ok = true
+	return nil
+}
+
+// callJoin2 runs a Join2's b from the queue, recovering a panic, and keeps
+// its result in j for the joiner.
+func (w *Worker) callJoin2(j *job) (pe *PanicError) {
+	ok := false
+	defer func() {
+		if !ok {
+			if r := recover(); r != nil {
+				pe = w.panicked(r)
+			}
+		}
+	}()
+	j.res = j.fb.callAny(w)
+	ok = true
 	return nil
 }
 
