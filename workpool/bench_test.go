@@ -394,3 +394,50 @@ func varianceUS(ds []time.Duration) float64 {
 	mean := sum / n
 	return sq/n - mean*mean
 }
+
+// BenchmarkSleep is the scenario of the ants and pond READMEs, where a pool
+// needs many workers because its tasks block: sleepTasks tasks of a 10 ms
+// time.Sleep on a pool of many workers, submitted from outside, then Wait.
+// The baseline is a goroutine per task with a WaitGroup (impl=go). The pool
+// is built before the timer starts, as a long-lived pool would be; ms/op is
+// the wall time of one round.
+func BenchmarkSleep(b *testing.B) {
+	const sleepTasks = 5000
+	const sleep = 10 * time.Millisecond
+	for _, workers := range []int{1000, 10000} {
+		prefix := "workers=" + strconv.Itoa(workers) + "/impl="
+		b.Run(prefix+"gmpkit", func(b *testing.B) {
+			b.ReportAllocs()
+			p := workpool.New(workpool.WithWorkers(workers))
+			defer p.Close()
+			task := func() { time.Sleep(sleep) }
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for k := 0; k < sleepTasks; k++ {
+					if err := p.Submit(task); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := p.Wait(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
+		b.Run(prefix+"go", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				var wg sync.WaitGroup
+				for k := 0; k < sleepTasks; k++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						time.Sleep(sleep)
+					}()
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
+	}
+}

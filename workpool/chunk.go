@@ -100,6 +100,7 @@ func (w *Worker) runChunk(c *chunk) {
 	c.gn.Store(int32(n))
 	prev := w.group.Load()
 	w.group.Store(c)
+	w.markWork()
 	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
 		p.wakep()
 	}
@@ -111,9 +112,15 @@ func (w *Worker) runChunk(c *chunk) {
 		w.runChunkTask(c.fns[i], traced)
 	}
 	w.group.Store(prev)
-	for _, v := range p.workers {
-		if v.hazard.Load() == c {
-			return // a thief is claiming from c: leave it to the GC
+	// A thief counts itself in p.claiming before it sets its hazard and
+	// re-checks the group, so if the count is zero after the group was
+	// unpublished, no thief can still be claiming from c: the O(workers)
+	// scan is needed only while some claim is in flight.
+	if p.claiming.Load() != 0 {
+		for _, v := range p.workers {
+			if v.hazard.Load() == c {
+				return // a thief is claiming from c: leave it to the GC
+			}
 		}
 	}
 	recycle(c)
@@ -150,9 +157,12 @@ func (w *Worker) claimFrom(v *Worker) *job {
 	if g == nil || g.next.Load() >= g.gn.Load() {
 		return nil
 	}
+	p := w.p
+	p.claiming.Add(1)
 	w.hazard.Store(g)
 	if v.group.Load() != g { // unpublished meanwhile: maybe recycled
 		w.hazard.Store(nil)
+		p.claiming.Add(-1)
 		return nil
 	}
 	w.st[cStealAttempts]++
@@ -165,6 +175,7 @@ func (w *Worker) claimFrom(v *Worker) *job {
 		w.st[cStolen]++
 	}
 	w.hazard.Store(nil)
+	p.claiming.Add(-1)
 	return j
 }
 
@@ -177,4 +188,5 @@ func (w *Worker) splitChunk(c *chunk, h int) {
 	clear(c.fns[h:c.n])
 	c.n = h
 	w.dq.Push(&d.j)
+	w.markWork()
 }

@@ -196,6 +196,7 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	j.run = rs
 	j.joiner = w
 	w.dq.Push(j)
+	w.markWork()
 	w.st[cSubmitted]++
 	p := w.p
 	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
@@ -289,6 +290,7 @@ func Join2[A, B any](w *Worker, a func(*Worker) A, b func(*Worker) B) (ra A, rb 
 	j.run = rs
 	j.joiner = w
 	w.dq.Push(j)
+	w.markWork()
 	w.st[cSubmitted]++
 	p := w.p
 	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
@@ -405,6 +407,7 @@ func (s *Scope) Go(fn func(w *Worker)) {
 	j.scope = s
 	s.n.Add(1)
 	w.dq.Push(j)
+	w.markWork()
 	w.st[cSubmitted]++
 	p := w.p
 	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
@@ -477,6 +480,7 @@ func (w *Worker) Spawn(task func(w *Worker)) error {
 	if old := w.runnext.Swap(j); old != nil {
 		w.dq.Push(old)
 	}
+	w.markWork()
 	w.st[cSubmitted]++
 	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
 		p.wakep()

@@ -2,6 +2,8 @@ package workpool
 
 import (
 	"context"
+	"math/bits"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -57,7 +59,16 @@ type Pool struct {
 	runs       atomic.Uint64 // Run calls accepted
 	rootsTaken atomic.Uint64 // Run roots taken from the global queue
 
-	mu   sync.Mutex // sched.lock: guards idle
+	// hasWork has one bit per worker, set while the worker may have
+	// queued work (see markWork): thieves of a large pool and a spinner's
+	// last look before parking (anyWork) read it instead of every worker.
+	hasWork []atomic.Uint64
+	// claiming counts claimFrom calls in flight (see runChunk).
+	claiming   atomic.Int32
+	maxSpin    int32 // the most workers that may spin: GOMAXPROCS at New
+	maxVictims int   // the most victims one steal pass probes in a large pool
+
+	mu   sync.Mutex // sched.lock: guards idle and each Worker's idleAt
 	idle []*Worker  // parked workers, newest last
 
 	waitMu   sync.Mutex // guards cond's waits and panicErr
@@ -92,9 +103,13 @@ func New(opts ...Option) *Pool {
 			p.steps = append(p.steps, uint32(s))
 		}
 	}
+	procs := runtime.GOMAXPROCS(0)
+	p.maxSpin = int32(procs)
+	p.maxVictims = max(2*procs, minVictims)
+	p.hasWork = make([]atomic.Uint64, (n+63)/64)
 	p.workers = make([]*Worker, n)
 	for i := range p.workers {
-		w := &Worker{p: p, id: i, dq: steal.NewDeque[job](), wake: make(chan bool, 1), joinWake: make(chan struct{}, 1)}
+		w := &Worker{p: p, id: i, idleAt: -1, dq: steal.NewDeque[job](), wake: make(chan bool, 1), joinWake: make(chan struct{}, 1)}
 		w.rng = uint64(i)*0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d
 		p.workers[i] = w
 	}
@@ -339,6 +354,7 @@ func (p *Pool) shutdown(ctx context.Context) error {
 		p.mu.Lock()
 		p.stopped.Store(true)
 		for _, w := range p.idle {
+			w.idleAt = -1
 			w.wake <- false
 		}
 		p.npidle.Add(-int32(len(p.idle)))
@@ -368,6 +384,7 @@ func (p *Pool) wakep() {
 		return
 	}
 	w := p.idle[n-1]
+	w.idleAt = -1
 	p.idle[n-1] = nil
 	p.idle = p.idle[:n-1]
 	p.npidle.Add(-1)
@@ -375,21 +392,24 @@ func (p *Pool) wakep() {
 	w.wake <- true // it owns the spinning count taken above
 }
 
-// removeIdle takes w off the idle list if it is still there.
+// removeIdle takes w off the idle list if it is still there, in O(1): w
+// knows its index, and the last entry moves into its place.
 func (p *Pool) removeIdle(w *Worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, x := range p.idle {
-		if x == w {
-			last := len(p.idle) - 1
-			p.idle[i] = p.idle[last]
-			p.idle[last] = nil
-			p.idle = p.idle[:last]
-			p.npidle.Add(-1)
-			return true
-		}
+	i := w.idleAt
+	if i < 0 {
+		return false
 	}
-	return false
+	last := len(p.idle) - 1
+	x := p.idle[last]
+	p.idle[i] = x
+	x.idleAt = i
+	p.idle[last] = nil
+	p.idle = p.idle[:last]
+	w.idleAt = -1
+	p.npidle.Add(-1)
+	return true
 }
 
 // globalNonEmpty reports whether the global queue or the partial chunk
@@ -398,17 +418,41 @@ func (p *Pool) globalNonEmpty() bool {
 	return p.global.Len() > 0 || p.curN.Load() > 0
 }
 
-// anyWork reports whether some queue looks non-empty.
+// anyWork reports whether some queue looks non-empty. It is a spinning
+// worker's last look before it parks, and it costs O(workers/64) word loads
+// plus a look at each worker whose hasWork bit is set, not a look at every
+// worker.
+//
+// Why no wakeup is lost. A worker that adds to its own queues publishes
+// the work (the push, then markWork's Or, both sequentially consistent
+// atomics) and then loads npidle and nspinning, and calls wakep if nobody
+// spins. The spinner that gives up publishes itself idle (npidle, under
+// p.mu), then stops counting as spinning (nspinning.Add), and then calls
+// anyWork, which loads the bitmap and then the queues of the marked
+// workers. In the single order of these atomics, either the adder's load
+// of nspinning comes after the spinner's Add, so it sees the spinner idle
+// and not spinning and wakes a worker; or the spinner's loads come after
+// the adder's push and Or, so anyWork sees the bit and the queued work and
+// the spinner goes back to look. A bit is cleared only by its owner when
+// its queues are empty (unmarkWork), and only the owner adds to them, so a
+// clear bit never hides work. Submit and Run push to the global queue,
+// which anyWork reads directly.
 func (p *Pool) anyWork() bool {
 	if p.globalNonEmpty() {
 		return true
 	}
-	for _, v := range p.workers {
-		if v.dq.Len() > 0 || v.runnext.Load() != nil {
-			return true
-		}
-		if g := v.group.Load(); g != nil && g.next.Load() < g.gn.Load() {
-			return true
+	for wi := range p.hasWork {
+		set := p.hasWork[wi].Load()
+		for set != 0 {
+			b := bits.TrailingZeros64(set)
+			set &= set - 1
+			v := p.workers[wi<<6+b]
+			if v.dq.Len() > 0 || v.runnext.Load() != nil {
+				return true
+			}
+			if g := v.group.Load(); g != nil && g.next.Load() < g.gn.Load() {
+				return true
+			}
 		}
 	}
 	return false

@@ -2,6 +2,7 @@ package workpool
 
 import (
 	"context"
+	"math/bits"
 	"runtime"
 	"runtime/trace"
 	"sync/atomic"
@@ -35,6 +36,11 @@ const (
 	// helpSpins is how many empty help passes a joiner makes, yielding
 	// between them, before it parks until its stolen job is done.
 	helpSpins = 8
+	// minVictims is the least number of victims one steal pass of a large
+	// pool probes (the bound is max(2×GOMAXPROCS, minVictims)): a pool of at
+	// most that many workers is walked in full, as the runtime walks its
+	// Ps. Beyond it, a pass samples marked workers only (stealSampled).
+	minVictims = 32
 )
 
 // A Worker is one of a pool's workers, as seen by the function it is
@@ -61,6 +67,8 @@ type Worker struct {
 	// Owner-only state.
 	cur      *runState // Run tree of the function being run; nil otherwise
 	spinning bool
+	marked   bool // w's bit in p.hasWork is set (only the owner sets or clears it)
+	idleAt   int  // index in p.idle while parked there, else -1; guarded by p.mu
 	tick     uint32
 	streak   int
 	rng      uint64
@@ -189,6 +197,7 @@ top:
 		w.flush()
 		if p.globalNonEmpty() {
 			if j := p.global.PopBatchDeque(w.dq, 1); j != nil {
+				w.markWork()
 				w.st[cGlobalPops]++
 				return w.found(j)
 			}
@@ -203,10 +212,15 @@ top:
 	if j := w.takeGlobal(); j != nil {
 		return w.found(j)
 	}
+	// The worker's own queues are empty, and only the worker adds to them:
+	// its hasWork bit may go.
+	w.unmarkWork()
 	w.flush()
 	// Steal, if this worker may spin: at most half of the busy workers
-	// spin, so that an almost idle pool does not burn its cores looking.
-	if w.spinning || 2*p.nspinning.Load() < int32(len(p.workers))-p.npidle.Load() {
+	// spin, so that an almost idle pool does not burn its cores looking,
+	// and at most maxSpin (GOMAXPROCS at New), since spinners beyond the
+	// CPUs cannot run anyway and only add to the work of the scheduler.
+	if ns := p.nspinning.Load(); w.spinning || (2*ns < int32(len(p.workers))-p.npidle.Load() && ns < p.maxSpin) {
 		if !w.spinning {
 			w.spinning = true
 			p.nspinning.Add(1)
@@ -235,23 +249,36 @@ top:
 		w.st[cParks]--
 		goto top
 	}
+	w.idleAt = len(p.idle)
 	p.idle = append(p.idle, w)
 	p.npidle.Add(1)
 	p.mu.Unlock()
 	// The spinning worker that gives up must look again after it stops
 	// counting as spinning: a Submit or Join that saw it spinning did not
 	// wake anyone, and relied on it (runtime: "delicate dance").
+	//
+	// A worker that was not spinning must look again too. It checked the
+	// global queue before it counted as idle, and Submit publishes a task
+	// and then loads npidle without taking p.mu (the runtime's globrunqput
+	// and stopm both hold sched.lock; we keep Submit off that lock). So
+	// "parker loads curN, Submit stores curN, Submit loads npidle == 0,
+	// parker adds itself to npidle" is a legal order in which nobody wakes
+	// for the task: with a task blocked waiting for it, that was a
+	// deadlock (TestSubmit_TasksOfOneBatchNeverWaitBehindABlockedOne found
+	// it about once in a few hundred runs). Loading after publishing on
+	// both sides closes it. A worker that finds work this way comes back as
+	// a spinner, whatever the spin cap, so that it may steal what it saw.
 	if w.spinning {
 		w.spinning = false
 		if p.nspinning.Add(-1) < 0 {
 			panic("workpool: internal error: negative spinning count")
 		}
-		if p.anyWork() && p.removeIdle(w) {
-			w.st[cParks]--
-			w.spinning = true
-			p.nspinning.Add(1)
-			goto top
-		}
+	}
+	if p.anyWork() && p.removeIdle(w) {
+		w.st[cParks]--
+		w.spinning = true
+		p.nspinning.Add(1)
+		goto top
 	}
 	w.spinning = <-w.wake
 	w.st[cWakeups]++
@@ -306,21 +333,55 @@ func (w *Worker) takeGlobal() *job {
 	n = min(n/len(w.p.workers)+1, maxGlobalBatch)
 	j := g.PopBatchDeque(w.dq, n)
 	if j != nil {
+		if n > 1 {
+			w.markWork()
+		}
 		w.st[cGlobalPops]++
 		return j
 	}
 	return w.takePartial()
 }
 
-// stealPass makes one pass over the other workers in a random order (a
-// random start and a random step coprime to the number of workers, the
-// runtime's randomOrder), stealing from the first with work. The last of
-// findRunnable's stealTries passes may take a victim's runnext.
+// markWork sets w's bit in p.hasWork. The owner calls it after every
+// addition to its own deque, runnext slot or published group, and before it
+// loads nspinning to decide whether to wake a worker: so a worker with
+// queued work always has its bit set (see anyWork for why no wakeup is
+// lost). It costs a test of an owner-only flag unless the bit was clear.
+func (w *Worker) markWork() {
+	if !w.marked {
+		w.marked = true
+		w.p.hasWork[w.id>>6].Or(1 << (w.id & 63))
+	}
+}
+
+// unmarkWork clears w's bit in p.hasWork. The owner calls it only when its
+// deque, runnext slot and group are empty; since only the owner adds to
+// them, they stay empty until its next markWork.
+func (w *Worker) unmarkWork() {
+	if w.marked {
+		w.marked = false
+		w.p.hasWork[w.id>>6].And(^(uint64(1) << (w.id & 63)))
+	}
+}
+
+// stealPass makes one pass over the other workers, stealing from the first
+// with work. The last of findRunnable's stealTries passes may take a
+// victim's runnext.
+//
+// A pool of at most maxVictims workers is walked in full in a random order
+// (a random start and a random step coprime to the number of workers, the
+// runtime's randomOrder). A larger pool is walked through its hasWork
+// bitmap from a random position, visiting only workers whose bit is set and
+// at most maxVictims of them: a pass costs O(workers/64) word loads and a
+// bounded number of victim probes, not O(workers) probes.
 func (w *Worker) stealPass(last bool) *job {
 	p := w.p
 	n := uint32(len(p.workers))
 	if n == 1 {
 		return nil
+	}
+	if n > uint32(p.maxVictims) {
+		return w.stealSampled(last)
 	}
 	r := w.rand()
 	pos := uint32(r) % n
@@ -338,6 +399,45 @@ func (w *Worker) stealPass(last bool) *job {
 	return nil
 }
 
+// stealSampled is stealPass for a pool of more than maxVictims workers.
+func (w *Worker) stealSampled(last bool) *job {
+	p := w.p
+	words := p.hasWork
+	nw := len(words)
+	start := int(w.rand() % uint64(len(p.workers)))
+	wi, sb := start>>6, uint(start&63)
+	budget := p.maxVictims
+	// nw+1 word visits: the start word is visited twice, first from bit sb
+	// up, last below bit sb.
+	for k := 0; k <= nw; k++ {
+		set := words[wi].Load()
+		switch k {
+		case 0:
+			set &= ^uint64(0) << sb
+		case nw:
+			set &= uint64(1)<<sb - 1
+		}
+		for set != 0 {
+			b := bits.TrailingZeros64(set)
+			set &= set - 1
+			v := p.workers[wi<<6+b]
+			if v == w {
+				continue
+			}
+			if j := w.stealFrom(v, last); j != nil {
+				return j
+			}
+			if budget--; budget == 0 {
+				return nil
+			}
+		}
+		if wi++; wi == nw {
+			wi = 0
+		}
+	}
+	return nil
+}
+
 func (w *Worker) stealFrom(v *Worker, takeNext bool) *job {
 	if v.dq.Len() > 0 {
 		w.st[cStealAttempts]++
@@ -348,6 +448,9 @@ func (w *Worker) stealFrom(v *Worker, takeNext bool) *job {
 				return j
 			}
 		} else if j, n := v.dq.StealHalf(w.dq); j != nil {
+			if n > 1 {
+				w.markWork()
+			}
 			w.st[cSteals]++
 			w.st[cStolen] += uint64(n)
 			return j
@@ -525,6 +628,12 @@ func (w *Worker) panicked(r any) *PanicError {
 
 // parkJoin blocks until a completer sends on joinWake.
 func (w *Worker) parkJoin() {
+	// A worker parked in a join holds no queued work once its queues are
+	// empty: clear its hasWork bit, so that the sampled steal passes of a
+	// large pool do not spend their budget on it.
+	if w.dq.Len() == 0 && w.runnext.Load() == nil && w.group.Load() == nil {
+		w.unmarkWork()
+	}
 	w.st[cParks]++
 	w.flush()
 	<-w.joinWake
