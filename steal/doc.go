@@ -207,4 +207,10 @@
 // floor of about 5 ns each. With one thief on two cores a mutex is as good
 // as lock-free stealing; the gap opens as thieves are added, which is when
 // a lock's convoy forms.
+//
+// Re-measured with nothing else running (5 runs of
+// go test -run '^$' -bench PushPop -benchtime 0.3s ./steal/): Push+Pop
+// costs 15.5 ns for the deque (LIFO and FIFO alike), 16.6 ns for the
+// ring, 13.2 ns through runnext, against 27.1 ns for chan and 19.9 ns for
+// mutexslice, all with 0 allocations: under the 20 ns target.
 package steal
