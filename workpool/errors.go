@@ -35,6 +35,19 @@ func (e *insideTaskError) Error() string {
 
 func (e *insideTaskError) Is(target error) bool { return target == ErrInsideTask }
 
+// errFullInsideTask is what a blocking Submit returns when the
+// [WithMaxQueued] bound is reached and the caller is one of the pool's own
+// tasks: waiting for room could wait for the caller itself (with one worker
+// it always would), so it neither blocks nor queues. It matches both
+// [ErrFull] and [ErrInsideTask].
+type fullInsideTaskError struct{}
+
+func (fullInsideTaskError) Error() string {
+	return "workpool: Submit called from inside one of the pool's own tasks at the WithMaxQueued bound; waiting for room could wait for itself"
+}
+
+func (fullInsideTaskError) Is(target error) bool { return target == ErrFull || target == ErrInsideTask }
+
 // A PanicError is a panic recovered from a task: the value passed to panic
 // and the stack of the goroutine that panicked, captured where it panicked.
 //

@@ -105,7 +105,7 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 	if w := p.self(); w != nil {
 		return w.runInline(ctx, fn)
 	}
-	if err := p.accept(true); err != nil {
+	if err := p.accept(ctx, true); err != nil {
 		return err
 	}
 	rs := &runState{fn: fn, done: make(chan struct{})}

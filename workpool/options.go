@@ -99,13 +99,18 @@ func WithPanicHandler(h func(*PanicError)) Option {
 }
 
 // WithMaxQueued bounds the number of tasks submitted with [Pool.Submit] or
-// [Pool.TrySubmit] (and Run calls and spawned tasks) that have been accepted
-// but have not yet finished. At the bound TrySubmit returns [ErrFull] and
-// Submit blocks until a task finishes or the pool is closed. Finished tasks
+// [Pool.TrySubmit] (and Run calls) that have been accepted but have not yet
+// finished. At the bound TrySubmit returns [ErrFull], Submit blocks until a
+// task finishes or the pool is closed, and Run blocks likewise or until its
+// context ends. Submit from inside one of the pool's tasks never blocks at
+// the bound (it could wait for itself): it returns an error matching
+// [ErrFull] and [ErrInsideTask]. Tasks spawned with [Worker.Spawn] count
+// towards the bound but are never refused, for the same reason, so a pool
+// whose tasks spawn may exceed it by what they spawn. Finished tasks
 // are credited in batches of up to 32 per worker, so the bound is
-// conservative: it is never exceeded, but a Submit may wait a little longer
-// than strictly necessary. n = 0 (the default) means no bound. WithMaxQueued
-// panics if n < 0.
+// conservative: Submit, TrySubmit and Run never exceed it, but a Submit may
+// wait a little longer than strictly necessary. n = 0 (the default) means
+// no bound. WithMaxQueued panics if n < 0.
 func WithMaxQueued(n int) Option {
 	if n < 0 {
 		panic("workpool: WithMaxQueued called with " + strconv.Itoa(n) + " (want >= 0)")

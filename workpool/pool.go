@@ -140,7 +140,10 @@ func (p *Pool) Workers() int { return len(p.workers) }
 
 // Submit queues task to run once on one of the pool's workers and returns
 // nil, or returns [ErrClosed] without queueing it if the pool is closed. With
-// a [WithMaxQueued] bound, Submit blocks while the bound is reached. Tasks
+// a [WithMaxQueued] bound, Submit blocks while the bound is reached; called
+// from inside one of the pool's own tasks it does not block there, since
+// the room it waits for could be its own caller's, and returns an error
+// that matches both [ErrFull] and [ErrInsideTask]. Tasks
 // submitted from any goroutine go to the global queue: Go offers no cheap way
 // to tell that the caller is itself a task, so a task that wants its child
 // on its own worker's queue uses [Worker.Spawn]. A panic in task goes to the
@@ -163,7 +166,7 @@ func (p *Pool) TrySubmit(task func()) error {
 }
 
 func (p *Pool) submit(task func(), block bool) error {
-	if err := p.accept(block); err != nil {
+	if err := p.accept(nil, block); err != nil {
 		return err
 	}
 	p.subMu.Lock()
@@ -194,7 +197,12 @@ func (p *Pool) submit(task func(), block bool) error {
 // comes before the closed check: a Close that does not see the task's count
 // happens after the check, which then sees closed. So a task is either
 // refused or waited for by Close, never queued behind a stopped pool.
-func (p *Pool) accept(block bool) error {
+//
+// A blocking accept waits for room, unless ctx ends first (ctx may be nil:
+// no bound on the wait) or the caller is one of the pool's own tasks, which
+// could be waiting for itself: then it returns at once, with the context's
+// cause or a fullInsideTaskError, having counted nothing.
+func (p *Pool) accept(ctx context.Context, block bool) error {
 	if max := int64(p.cfg.maxQueued); max > 0 {
 		for {
 			n := p.pending.Load()
@@ -210,13 +218,12 @@ func (p *Pool) accept(block bool) error {
 			if !block {
 				return ErrFull
 			}
-			p.waitMu.Lock()
-			p.sleepers.Add(1)
-			for p.pending.Load() >= max && !p.closed.Load() {
-				p.cond.Wait()
+			if p.self() != nil {
+				return fullInsideTaskError{}
 			}
-			p.sleepers.Add(-1)
-			p.waitMu.Unlock()
+			if err := p.waitRoom(ctx, max); err != nil {
+				return err
+			}
 		}
 	} else {
 		p.pending.Add(1)
@@ -224,6 +231,34 @@ func (p *Pool) accept(block bool) error {
 	if p.closed.Load() {
 		p.finish(1)
 		return ErrClosed
+	}
+	return nil
+}
+
+// waitRoom blocks until fewer than max tasks are pending, the pool is
+// closed, or ctx (if not nil) ends, and returns the context's cause in the
+// last case.
+func (p *Pool) waitRoom(ctx context.Context, max int64) error {
+	if ctx != nil {
+		if err := context.Cause(ctx); err != nil {
+			return err
+		}
+		stop := context.AfterFunc(ctx, func() {
+			p.waitMu.Lock()
+			p.cond.Broadcast()
+			p.waitMu.Unlock()
+		})
+		defer stop()
+	}
+	p.waitMu.Lock()
+	defer p.waitMu.Unlock()
+	p.sleepers.Add(1)
+	defer p.sleepers.Add(-1)
+	for p.pending.Load() >= max && !p.closed.Load() {
+		if ctx != nil && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		p.cond.Wait()
 	}
 	return nil
 }
