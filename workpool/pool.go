@@ -166,7 +166,7 @@ func (p *Pool) TrySubmit(task func()) error {
 }
 
 func (p *Pool) submit(task func(), block bool) error {
-	if err := p.accept(nil, block); err != nil {
+	if err := p.accept(context.Background(), block); err != nil {
 		return err
 	}
 	p.subMu.Lock()
@@ -198,8 +198,8 @@ func (p *Pool) submit(task func(), block bool) error {
 // happens after the check, which then sees closed. So a task is either
 // refused or waited for by Close, never queued behind a stopped pool.
 //
-// A blocking accept waits for room, unless ctx ends first (ctx may be nil:
-// no bound on the wait) or the caller is one of the pool's own tasks, which
+// A blocking accept waits for room, unless ctx ends first (Submit passes
+// context.Background: no bound on the wait) or the caller is one of the pool's own tasks, which
 // could be waiting for itself: then it returns at once, with the context's
 // cause or a fullInsideTaskError, having counted nothing.
 func (p *Pool) accept(ctx context.Context, block bool) error {
@@ -236,13 +236,12 @@ func (p *Pool) accept(ctx context.Context, block bool) error {
 }
 
 // waitRoom blocks until fewer than max tasks are pending, the pool is
-// closed, or ctx (if not nil) ends, and returns the context's cause in the
-// last case.
+// closed, or ctx ends, and returns the context's cause in the last case.
 func (p *Pool) waitRoom(ctx context.Context, max int64) error {
-	if ctx != nil {
-		if err := context.Cause(ctx); err != nil {
-			return err
-		}
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			p.waitMu.Lock()
 			p.cond.Broadcast()
@@ -255,7 +254,7 @@ func (p *Pool) waitRoom(ctx context.Context, max int64) error {
 	p.sleepers.Add(1)
 	defer p.sleepers.Add(-1)
 	for p.pending.Load() >= max && !p.closed.Load() {
-		if ctx != nil && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
 		p.cond.Wait()
