@@ -101,9 +101,7 @@ func (w *Worker) runChunk(c *chunk) {
 	prev := w.group.Load()
 	w.group.Store(c)
 	w.markWork()
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	p.wakep()
 	for {
 		i := int(c.next.Add(1)) - 1
 		if i >= n {

@@ -113,9 +113,7 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 	stopWatch := context.AfterFunc(rs.ctx, func() { rs.stop.Store(true) })
 	p.global.Push(&job{kind: kindRoot, run: rs})
 	p.runs.Add(1)
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	p.wakep()
 	<-rs.done
 	stopWatch()
 	rs.cancel(context.Canceled)
@@ -195,13 +193,7 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	j.wfn = b
 	j.run = rs
 	j.joiner = w
-	w.dq.Push(j)
-	w.markWork()
-	w.st[cSubmitted]++
-	p := w.p
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	w.fork(j)
 	pa := w.call(a)
 	x := w.dq.Pop()
 	if x == j {
@@ -289,13 +281,7 @@ func Join2[A, B any](w *Worker, a func(*Worker) A, b func(*Worker) B) (ra A, rb 
 	j.fb = join2Fn[B](b)
 	j.run = rs
 	j.joiner = w
-	w.dq.Push(j)
-	w.markWork()
-	w.st[cSubmitted]++
-	p := w.p
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	w.fork(j)
 	pa := call1(w, a, &ra)
 	x := w.dq.Pop()
 	if x == j {
@@ -406,13 +392,7 @@ func (s *Scope) Go(fn func(w *Worker)) {
 	j.run = s.run
 	j.scope = s
 	s.n.Add(1)
-	w.dq.Push(j)
-	w.markWork()
-	w.st[cSubmitted]++
-	p := w.p
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	w.fork(j)
 }
 
 // doneOne is called once per finished function of the scope. The last one
@@ -482,8 +462,16 @@ func (w *Worker) Spawn(task func(w *Worker)) error {
 	}
 	w.markWork()
 	w.st[cSubmitted]++
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	p.wakep()
 	return nil
+}
+
+// fork publishes j, a forked function of w's, on w's own deque where idle
+// workers can steal it: push, mark w as having work, count it, and wake a
+// parked worker if nobody is spinning to find it.
+func (w *Worker) fork(j *job) {
+	w.dq.Push(j)
+	w.markWork()
+	w.st[cSubmitted]++
+	w.p.wakep()
 }

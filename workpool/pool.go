@@ -187,9 +187,7 @@ func (p *Pool) submit(task func(), block bool) error {
 		p.curN.Store(1) // one store per chunk, not per task
 	}
 	p.subMu.Unlock()
-	if p.npidle.Load() != 0 && p.nspinning.Load() == 0 {
-		p.wakep()
-	}
+	p.wakep()
 	return nil
 }
 
@@ -403,7 +401,20 @@ func (p *Pool) shutdown(ctx context.Context) error {
 // parked worker spinning and wakes it. A spinning worker that finds work
 // calls wakep in turn (resetSpinning), so a burst of work wakes workers one
 // at a time, as fast as they find something, and never more than needed.
+//
+// Every place that publishes work calls wakep after publishing. Its common
+// case (nobody parked, or somebody already spinning) is two atomic loads,
+// inlined into the caller; only a wakeup pays for the call to wakepSlow.
 func (p *Pool) wakep() {
+	if p.npidle.Load() == 0 || p.nspinning.Load() != 0 {
+		return
+	}
+	p.wakepSlow()
+}
+
+// wakepSlow makes one parked worker spinning and wakes it, unless another
+// worker started spinning or the last parked one was woken meanwhile.
+func (p *Pool) wakepSlow() {
 	if p.npidle.Load() == 0 {
 		return
 	}
