@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync/atomic"
 	"time"
 )
 
@@ -13,10 +12,12 @@ import (
 var ErrFinished = errors.New("ctxtree: finished")
 
 // A DeadlineError is the cause of a node's context when the node's own
-// budget ran out. It names the node, the budget and how far past the
-// deadline the failure was when first reported. errors.Is(err,
-// context.DeadlineExceeded) reports true for it, and its Timeout method
-// reports true, as for the standard library's deadline error.
+// budget ran out. It names the node, the budget, and how late the node's
+// timer fired. It unwraps to [context.DeadlineExceeded], so
+// errors.Is(err, context.DeadlineExceeded) reports true for it and for any
+// error that wraps it, and errors.As with a *DeadlineError target finds
+// it. Its Timeout method reports true, as the standard library's deadline
+// error's does.
 //
 // A node whose budget was clamped to its parent's never reports its own
 // DeadlineError: its parent's budget is the one that runs out, and the
@@ -26,7 +27,7 @@ var ErrFinished = errors.New("ctxtree: finished")
 // it must not be copied.
 type DeadlineError struct {
 	n    *Node
-	over atomic.Int64 // overrun + 1 once measured; 0 before
+	over time.Duration // written once when the deadline fires, before the error is handed out
 }
 
 // Node returns the node whose budget ran out.
@@ -38,43 +39,20 @@ func (e *DeadlineError) Budget() time.Duration { return e.n.budget }
 // Deadline returns the deadline that passed, by the tree's clock.
 func (e *DeadlineError) Deadline() time.Time { return e.n.deadline() }
 
-// Overrun returns how long after the deadline, by the tree's clock, the
-// error was first reported: the first call of Overrun or Error (which
-// [Node.Snapshot]'s renderings and any log line make) measures it, and every
-// later call returns the same value. It is the scheduling delay of the
-// deadline's timer plus however long the work took to notice and report
-// its failure; never negative.
-//
-// The overrun is measured when it is first reported, not when the node's
-// timer fires (although ctxtree's timer function could read the clock
-// then), because the figure a reader of a log line wants is how late the
-// failure surfaced, which includes the time the work took to notice it;
-// and a reading taken when the timer function runs would not be the
-// instant the deadline passed either, only when the runtime got to it.
-func (e *DeadlineError) Overrun() time.Duration {
-	if v := e.over.Load(); v != 0 {
-		return time.Duration(v - 1)
-	}
-	over := e.n.now().Sub(e.n.deadline())
-	if over < 0 {
-		over = 0
-	}
-	if e.over.CompareAndSwap(0, int64(over)+1) {
-		return over
-	}
-	return time.Duration(e.over.Load() - 1)
-}
+// Overrun returns how late, by the tree's clock, the node's deadline fired:
+// the time at which ctxtree's timer function ended the node, minus the
+// deadline, and never negative. It is fixed when the deadline fires and so
+// does not include the time the work took to notice; that is in the
+// Elapsed of the node's [Snapshot].
+func (e *DeadlineError) Overrun() time.Duration { return e.over }
 
 // Error returns a message such as
 //
 //	ctxtree: "http/db" exceeded its 150ms budget by 42µs
 func (e *DeadlineError) Error() string {
 	return "ctxtree: " + quote(e.n.Path()) + " exceeded its " + e.n.budget.String() +
-		" budget by " + e.Overrun().String()
+		" budget by " + e.over.String()
 }
-
-// Is reports whether target is [context.DeadlineExceeded].
-func (e *DeadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // Unwrap returns [context.DeadlineExceeded].
 func (e *DeadlineError) Unwrap() error { return context.DeadlineExceeded }

@@ -12,9 +12,9 @@ import (
 	"github.com/gmpkit/gmpkit/ctxtree"
 )
 
-// A request's tree, as the seed drew it: the handler has 200 units of time,
-// the cache lookup fails fast with 50 and the database gets 150. (Seconds
-// here, and a fixed clock, so that the output is the same on every run.)
+// A request's tree: the handler has 200 units of time, the cache lookup
+// fails fast with 50 and the database gets 150. (Seconds here, and a fixed
+// clock, so that the output is the same on every run.)
 func Example() {
 	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	root := ctxtree.New(context.Background(), "http", 200*time.Second, ctxtree.WithClock(clock))
@@ -131,4 +131,64 @@ func ExampleMiddleware() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(string(body))
 	// Output: api has a budget: true
+}
+
+// Transport tells the server how much time the caller has left, and does
+// not send a request whose budget is already spent.
+func ExampleTransport() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, err := ctxtree.ParseTimeout(r.Header.Get(ctxtree.Header))
+		fmt.Fprintf(w, "server: %s says the caller has 0 to 1 minute left: %v", ctxtree.Header, err == nil && d > 0 && d <= time.Minute)
+	}))
+	defer srv.Close()
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	client := &http.Client{Transport: ctxtree.Transport(base)}
+
+	call := ctxtree.New(context.Background(), "call", time.Minute)
+	defer call.Cancel(nil)
+	req, _ := http.NewRequestWithContext(call.Context(), "GET", srv.URL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(body))
+
+	spent := call.Child("spent", time.Nanosecond)
+	defer spent.Cancel(nil)
+	<-spent.Context().Done()
+	req, _ = http.NewRequestWithContext(spent.Context(), "GET", srv.URL, nil)
+	_, err = client.Do(req)
+	var de *ctxtree.DeadlineError
+	fmt.Println("not sent, the cause names the node:", errors.As(err, &de) && de.Node() == spent)
+	// Output:
+	// server: Ctxtree-Timeout says the caller has 0 to 1 minute left: true
+	// not sent, the cause names the node: true
+}
+
+// Mermaid renders a snapshot as a flowchart, a box per node coloured by
+// its state.
+func ExampleSnapshot_Mermaid() {
+	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	root := ctxtree.New(context.Background(), "job", time.Minute, ctxtree.WithClock(clock))
+	defer root.Cancel(nil)
+	step := root.Child("step", 0)
+	step.Cancel(nil)
+	fmt.Print(root.Snapshot().Mermaid())
+	// Output:
+	// graph TD
+	//     n0["job<br/>running, budget 1m0s, elapsed 0s, remaining 1m0s"]
+	//     n1["step<br/>finished, inherited deadline in 1m0s, elapsed 0s<br/>ctxtree: #quot;job/step#quot; finished"]
+	//     n0 --> n1
+	//     class n0 running
+	//     class n1 finished
+	//     classDef running fill:#dbeafe,stroke:#374151
+	//     classDef finished fill:#dcfce7,stroke:#374151
+	//     classDef canceled fill:#fef9c3,stroke:#374151
+	//     classDef inherited fill:#e5e7eb,stroke:#374151
+	//     classDef deadline fill:#fee2e2,stroke:#374151
+	//     classDef leaked stroke:#dc2626,stroke-width:3px
 }

@@ -141,10 +141,7 @@ func Middleware(name string, next http.Handler, opts ...Option) http.Handler {
 	if next == nil {
 		panic("ctxtree: Middleware called with nil handler")
 	}
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var budget time.Duration
 		has := false

@@ -31,3 +31,23 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// scriptClock is a clock for WithClock that answers its reads with the
+// times of a script in turn, and with the last one once the script is
+// spent.
+type scriptClock struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func newScriptClock(times ...time.Time) *scriptClock { return &scriptClock{times: times} }
+
+func (c *scriptClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.times[0]
+	if len(c.times) > 1 {
+		c.times = c.times[1:]
+	}
+	return t
+}

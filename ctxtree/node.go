@@ -45,7 +45,7 @@ type Node struct {
 	dl  DeadlineError // the cause a timed node's deadline fires with
 
 	// A timed node only (one whose own budget binds; see gate).
-	timer   *time.Timer             // fires the node's deadline
+	timer   *time.Timer             // fires the node's deadline; set by arm, under the parent's mu
 	onEnd   func()                  // cancels the context with the gate's Err and Cause
 	carrier atomic.Pointer[carrier] // while firing the deadline: holds n.dl as a cause
 
@@ -111,10 +111,24 @@ func (c *nodeCtx) String() string {
 }
 
 // An Option configures a tree made by [New] or [Middleware].
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
 
 type config struct {
 	clock func() time.Time
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+func newConfig(opts []Option) config {
+	var cfg config
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	return cfg
 }
 
 // WithClock makes the tree read the time from now instead of [time.Now]:
@@ -127,7 +141,7 @@ func WithClock(now func() time.Time) Option {
 	if now == nil {
 		panic("ctxtree: WithClock called with nil clock")
 	}
-	return func(c *config) { c.clock = now }
+	return optionFunc(func(c *config) { c.clock = now })
 }
 
 // New returns the root of a new tree named name, derived from parent.
@@ -147,18 +161,20 @@ func New(parent context.Context, name string, budget time.Duration, opts ...Opti
 	if budget < 0 {
 		panic(fmt.Sprintf("ctxtree: New called with negative budget %v", budget))
 	}
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return newRoot(parent, cfg.clock, name, budget, budget > 0)
+	return newRoot(parent, newConfig(opts).clock, name, budget, budget > 0)
 }
 
 // newRoot builds the root of a new tree and watches parent for it.
 func newRoot(parent context.Context, clock func() time.Time, name string, budget time.Duration, hasBudget bool) *Node {
 	n := newNode(parent, nil, clock, name, budget, hasBudget, 0)
 	n.watch()
-	n.expireIfDue()
+	// Armed only now, so that a parent already done is the cause, not a
+	// budget that ran out meanwhile.
+	n.mu.Lock()
+	if !n.gone {
+		n.arm()
+	}
+	n.mu.Unlock()
 	return n
 }
 
@@ -167,8 +183,9 @@ func newRoot(parent context.Context, clock func() time.Time, name string, budget
 // the child is marked as clamped and inherits n's deadline. A budget of 0
 // means none: the child has n's deadline, if any.
 //
-// A child made after n has ended starts out canceled. Child panics if n is
-// nil or budget is negative.
+// A child made when n's context is done starts done, with that context's
+// Err and cause, whatever its budget. Child panics if n is nil or budget is
+// negative.
 func (n *Node) Child(name string, budget time.Duration) *Node {
 	if n == nil {
 		panic("ctxtree: Child called on nil *Node")
@@ -204,10 +221,11 @@ func (n *Node) ChildFraction(name string, fraction float64) *Node {
 	return n.attach(newNode(&n.ctx, n, n.clock, name, budget, true, fraction))
 }
 
-// attach links c as n's last child. A child of a node whose children have
-// already been told that its context is done is told here instead, and a
-// timed child whose budget is already spent expires here, once it can be
-// reached from n.
+// attach links c as n's last child and arms its timer, under n's lock, so
+// that a timer never fires in a node that its parent could not yet tell of
+// its own end. A child of a node whose context is done starts done: if n's
+// children have been told, or if n's context is done (through the standard
+// library, ahead of ctxtree telling it), c is told here.
 func (n *Node) attach(c *Node) *Node {
 	n.mu.Lock()
 	if n.last == nil {
@@ -217,12 +235,14 @@ func (n *Node) attach(c *Node) *Node {
 	}
 	n.last = c
 	n.kids++
-	gone := n.gone
+	gone := n.gone || (c.timed && n.ctx.Context.Err() != nil)
+	if !gone {
+		c.arm()
+	}
 	n.mu.Unlock()
 	if gone {
 		c.parentDone(whyParent)
 	}
-	c.expireIfDue()
 	return c
 }
 
@@ -293,10 +313,22 @@ func newNode(parentCtx context.Context, parent *Node, clock func() time.Time, na
 	// say: the parent's error and cause, or DeadlineExceeded and n.dl.
 	n.dl.n = n
 	n.ctx.Context, n.cancel = context.WithCancelCause((*gate)(n))
-	if budget > 0 {
-		n.timer = time.AfterFunc(budget, n.expire)
-	}
 	return n
+}
+
+// arm starts a timed node's timer, or expires the node at once if its
+// budget is zero. The caller holds the lock under which n's parent tells
+// n of its end (the parent's, or n's own for a root), and has checked that
+// it has not.
+func (n *Node) arm() {
+	switch {
+	case !n.timed:
+	case n.budget > 0:
+		n.timer = time.AfterFunc(n.budget, n.expire)
+	default:
+		n.gone, n.why = true, whyDeadline
+		n.fire()
+	}
 }
 
 // now returns the time by n's clock. Without WithClock it is n's start
@@ -420,26 +452,27 @@ func (n *Node) expire() {
 		n.gone = true
 		if n.why == whyNone {
 			n.why = whyDeadline
-			// context.Cause(gate) finds its cause through the gate's Value
-			// method, in the nearest standard library cancelCtx; the
-			// carrier is one, already canceled with n.dl.
-			c, cancel := context.WithCancelCause(context.Background())
-			cancel(&n.dl)
-			n.carrier.Store(&carrier{c})
-			n.onEnd()
-			n.carrier.Store(nil)
+			n.fire()
 		}
-		n.tellChildren()
 	}
 	n.mu.Unlock()
 }
 
-// expireIfDue expires a timed node whose budget is already spent (zero),
-// once it can be reached from its parent; such a node has no timer.
-func (n *Node) expireIfDue() {
-	if n.timed && n.timer == nil {
-		n.expire()
+// fire ends n's context because its deadline passed; n.mu is held. It
+// fixes the overrun first: onEnd hands n.dl out, and the cancelCtx's lock
+// orders this write before every read. context.Cause(gate) finds its cause
+// through the gate's Value method, in the nearest standard library
+// cancelCtx; the carrier is one, already canceled with n.dl.
+func (n *Node) fire() {
+	if over := n.now().Sub(n.deadline()); over > 0 {
+		n.dl.over = over
 	}
+	c, cancel := context.WithCancelCause(context.Background())
+	cancel(&n.dl)
+	n.carrier.Store(&carrier{c})
+	n.onEnd()
+	n.carrier.Store(nil)
+	n.tellChildren()
 }
 
 // watch makes a root tell the tree when the context it was made from is
@@ -530,7 +563,7 @@ func (g *gate) Value(key any) any {
 
 // AfterFunc keeps f, which the standard library registers while it makes
 // the node's context, before the node can be reached; parentDone and
-// expire call it. Its stop function does nothing: it is called only when
+// fire call it. Its stop function does nothing: it is called only when
 // Cancel has canceled the context, after which f does nothing either.
 func (g *gate) AfterFunc(f func()) func() bool {
 	g.onEnd = f

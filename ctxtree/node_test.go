@@ -3,6 +3,7 @@ package ctxtree_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -195,51 +196,78 @@ func TestEnding_OwnDeadlineNamesNodeAndOverrun(t *testing.T) {
 	}
 }
 
-func TestEnding_OverrunIsMeasuredByTheClock(t *testing.T) {
-	// The clock jumps past the deadline before the timer fires, so the
-	// overrun the cause reports is exactly the jump.
-	clk := newFakeClock()
-	root := ctxtree.New(context.Background(), "r", 0, ctxtree.WithClock(clk.Now))
+// TestDeadlineError_OverrunIsFixedWhenTheDeadlineFires checks that the
+// overrun is how late, by the tree's clock, the node's timer ended it, and
+// that it stays so however late the error is first formatted. The clock
+// answers each read with the next time of a script: New reads it once, and
+// the next read is the timer function's, since nothing else reads the
+// clock before the context is done.
+func TestDeadlineError_OverrunIsFixedWhenTheDeadlineFires(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clk := newScriptClock(t0, t0.Add(time.Hour+7*time.Millisecond), t0.Add(5*time.Hour))
+	root := ctxtree.New(context.Background(), "r", time.Millisecond, ctxtree.WithClock(clk.Now))
 	defer root.Cancel(nil)
-	clk.Advance(-time.Hour) // creation at T-1h, deadline T-1h+1ms
-	n := root.Child("n", time.Millisecond)
-	defer n.Cancel(nil)
-	clk.Advance(time.Hour + 7*time.Millisecond)
-	<-n.Context().Done()
-	var de *ctxtree.DeadlineError
-	if !errors.As(context.Cause(n.Context()), &de) {
-		t.Fatalf("cause %v", context.Cause(n.Context()))
-	}
-	if want := time.Hour + 6*time.Millisecond; de.Overrun() != want {
-		t.Errorf("Overrun = %v, want %v", de.Overrun(), want)
-	}
-}
+	<-root.Context().Done()
 
-// TestEnding_OverrunIsFixedWhenFirstReported checks that the overrun is
-// measured by the first Error or Overrun call and never changes after.
-func TestEnding_OverrunIsFixedWhenFirstReported(t *testing.T) {
-	clk := newFakeClock()
-	root := ctxtree.New(context.Background(), "r", 0, ctxtree.WithClock(clk.Now))
-	defer root.Cancel(nil)
-	n := root.Child("n", time.Millisecond)
-	defer n.Cancel(nil)
-	<-n.Context().Done()
-	clk.Advance(time.Minute)
-	cause := context.Cause(n.Context())
-	want := `ctxtree: "r/n" exceeded its 1ms budget by 59.999s`
-	if got := cause.Error(); got != want {
-		t.Errorf("first Error() = %q, want %q", got, want)
-	}
-	clk.Advance(time.Hour)
+	cause := context.Cause(root.Context()) // first formatted at t0+5h
 	var de *ctxtree.DeadlineError
 	if !errors.As(cause, &de) {
 		t.Fatalf("cause %v is not a *DeadlineError", cause)
 	}
-	if de.Overrun() != time.Minute-time.Millisecond || cause.Error() != want {
-		t.Errorf("after the clock moved on: Overrun %v, Error %q; want them unchanged", de.Overrun(), cause.Error())
+	if got, want := de.Overrun(), time.Hour+6*time.Millisecond; got != want {
+		t.Errorf("Overrun = %v, want %v (the timer's lateness)", got, want)
 	}
-	if s := n.Snapshot(); s.Cause.Error() != want {
-		t.Errorf("snapshot cause %q, want %q", s.Cause.Error(), want)
+	if got, want := cause.Error(), `ctxtree: "r" exceeded its 1ms budget by 1h0m0.006s`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got := root.Snapshot().Elapsed; got != 5*time.Hour {
+		t.Errorf("Elapsed = %v, want 5h: the work took longer than the overrun", got)
+	}
+}
+
+// TestDeadlineError_OverrunIsNeverNegative checks that a clock standing
+// still, which reads the timer's firing as before the deadline, gives an
+// overrun of 0.
+func TestDeadlineError_OverrunIsNeverNegative(t *testing.T) {
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "r", 0, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	n := root.Child("n", time.Millisecond)
+	defer n.Cancel(nil)
+	<-n.Context().Done()
+	var de *ctxtree.DeadlineError
+	if !errors.As(context.Cause(n.Context()), &de) || de.Overrun() != 0 {
+		t.Errorf("cause %v, want a *DeadlineError with overrun 0", context.Cause(n.Context()))
+	}
+}
+
+// TestDeadlineError_IsDeadlineExceededThroughWrapping checks the error
+// chain: a DeadlineError, bare or wrapped, matches context.DeadlineExceeded
+// under errors.Is, is found by errors.As, and is a timeout; it does not
+// match context.Canceled.
+func TestDeadlineError_IsDeadlineExceededThroughWrapping(t *testing.T) {
+	root := ctxtree.New(context.Background(), "r", time.Millisecond)
+	defer root.Cancel(nil)
+	<-root.Context().Done()
+	cause := context.Cause(root.Context())
+	wrapped := fmt.Errorf("query: %w", cause)
+
+	if errors.Unwrap(cause) != context.DeadlineExceeded {
+		t.Errorf("Unwrap = %v, want context.DeadlineExceeded", errors.Unwrap(cause))
+	}
+	for _, err := range []error{cause, wrapped} {
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			t.Errorf("%v: Is DeadlineExceeded %v, Is Canceled %v; want true, false",
+				err, errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled))
+		}
+		var de *ctxtree.DeadlineError
+		if !errors.As(err, &de) || de.Node() != root {
+			t.Errorf("%v: errors.As finds %v, want the root's *DeadlineError", err, de)
+		}
+		var timeout interface{ Timeout() bool }
+		if !errors.As(err, &timeout) || !timeout.Timeout() {
+			t.Errorf("%v is not a timeout", err)
+		}
 	}
 }
 
@@ -313,6 +341,72 @@ func TestChild_OfEndedNodeStartsCanceled(t *testing.T) {
 	defer c.Cancel(nil)
 	if c.Context().Err() == nil {
 		t.Fatal("child of an ended node is running")
+	}
+}
+
+// TestChild_OfEndedNodeHasParentsCauseWhateverItsBudget checks that a
+// child made after its parent ended reports the parent's cause, even with
+// a budget so short that its timer, were it armed before the child is
+// linked to its parent, would fire first.
+func TestChild_OfEndedNodeHasParentsCauseWhateverItsBudget(t *testing.T) {
+	root := ctxtree.New(context.Background(), "r", 0)
+	root.Cancel(errors.New("stop"))
+	want := context.Cause(root.Context())
+	for i := range 300 {
+		c := root.Child("c", time.Duration(1+i%3)) // 1ns to 3ns: timed
+		cause := context.Cause(c.Context())
+		c.Cancel(nil)
+		if cause != want {
+			t.Fatalf("round %d: child's cause %v, want its parent's %v", i, cause, want)
+		}
+	}
+}
+
+// TestChild_OfNodeEndedThroughStandardLibraryStartsDone checks a child
+// made in the moment after the context a root was made from ends: the
+// standard library has ended the root's context already, and ctxtree tells
+// the rest of the tree from a goroutine; a timed child made in between
+// starts done, with the root's cause, all the same.
+func TestChild_OfNodeEndedThroughStandardLibraryStartsDone(t *testing.T) {
+	errGone := errors.New("client went away")
+	for i := range 300 {
+		base, cancel := context.WithCancelCause(context.Background())
+		root := ctxtree.New(base, "r", 0)
+		cancel(errGone)
+		c := root.Child("c", hour)
+		err, cause := c.Context().Err(), context.Cause(c.Context())
+		c.Cancel(nil)
+		root.Cancel(nil)
+		if err != context.Canceled || cause != errGone {
+			t.Fatalf("round %d: child made after its root's context ended: Err %v, Cause %v; want %v, %v",
+				i, err, cause, context.Canceled, errGone)
+		}
+	}
+}
+
+// TestChild_BudgetEqualToParentsRemainingNeedsNoTimer checks the boundary
+// of clamping: a budget equal to what the parent has left is neither
+// clamped nor timed (the parent's timer fires for both); a nanosecond less
+// is the child's own and timed; a nanosecond more is clamped.
+func TestChild_BudgetEqualToParentsRemainingNeedsNoTimer(t *testing.T) {
+	clk := newFakeClock()
+	root := ctxtree.New(context.Background(), "r", hour, ctxtree.WithClock(clk.Now))
+	defer root.Cancel(nil)
+	clk.Advance(time.Minute)
+	for _, tc := range []struct {
+		budget         time.Duration
+		clamped, timed bool
+	}{
+		{59 * time.Minute, false, false},
+		{59*time.Minute - 1, false, true},
+		{59*time.Minute + 1, true, false},
+	} {
+		c := root.Child("c", tc.budget)
+		s := c.Snapshot()
+		if s.Clamped != tc.clamped || ctxtree.Timed(c) != tc.timed {
+			t.Errorf("budget %v: clamped %v, timed %v; want %v, %v", tc.budget, s.Clamped, ctxtree.Timed(c), tc.clamped, tc.timed)
+		}
+		c.Cancel(nil)
 	}
 }
 

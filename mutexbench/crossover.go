@@ -3,296 +3,307 @@ package mutexbench
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
+	"strings"
 )
 
-// Crossover defaults. Three repeats is the fewest that give a median and a
-// spread; a resolution of one percentage point takes seven bisection steps
-// from [0, 100]. NoiseFloor is the smallest relative difference Crossover
-// ever calls real: back-to-back 100 ms runs of the same lock on a shared
-// 2-core machine differ by 2–5%. WideBand, in percentage points of read
-// ratio, is the widest noise band Crossover still reports as a sharp answer.
-const (
-	DefaultRepeats    = 3
-	DefaultResolution = 1.0
-	NoiseFloor        = 0.03
-	WideBand          = 10.0
-)
+// crossoverGrid is the read shares Crossover scans before it refines. It
+// crowds near 100% because that is where RWMutex's advantage, if any,
+// appears; 0% tells whether the candidate is simply faster.
+var crossoverGrid = []float64{0, 50, 75, 90, 95, 99, 100}
 
-// A MeasureFunc measures one lock on one scenario. Run is one; tests and
-// models supply others.
-type MeasureFunc func(ctx context.Context, s Scenario, l Lock) (Result, error)
+// defaultResolution is the bracket width, in percentage points, at which
+// the refinement stops: at most 6 bisections between two grid points.
+const defaultResolution = 1.0
 
-// A CrossoverOption configures Crossover.
-type CrossoverOption func(*crossoverConfig)
-
-type crossoverConfig struct {
-	baseline, candidate Lock
-	repeats             int
-	resolution          float64
-	measure             MeasureFunc
-}
-
-// WithLocks compares candidate against baseline instead of RWMutex against
-// Mutex.
-func WithLocks(baseline, candidate Lock) CrossoverOption {
-	return func(c *crossoverConfig) { c.baseline, c.candidate = baseline, candidate }
-}
-
-// WithRepeats measures each lock n times at each probed read ratio (default
-// DefaultRepeats) and compares medians. It panics if n < 1.
-func WithRepeats(n int) CrossoverOption {
-	if n < 1 {
-		panic(fmt.Sprintf("mutexbench: WithRepeats called with n = %d, want at least 1", n))
-	}
-	return func(c *crossoverConfig) { c.repeats = n }
-}
-
-// WithResolution stops the bisection once the bracket is at most pct
-// percentage points wide (default DefaultResolution). It panics unless
-// 0 < pct <= 100.
-func WithResolution(pct float64) CrossoverOption {
-	if !(pct > 0 && pct <= 100) {
-		panic(fmt.Sprintf("mutexbench: WithResolution called with %v, want 0 < pct <= 100", pct))
-	}
-	return func(c *crossoverConfig) { c.resolution = pct }
-}
-
-// WithMeasure replaces Run as the measurement, for example with a cost
-// model, so that the search itself can be checked without timing. It panics
-// if fn is nil.
-func WithMeasure(fn MeasureFunc) CrossoverOption {
-	if fn == nil {
-		panic("mutexbench: WithMeasure called with a nil MeasureFunc")
-	}
-	return func(c *crossoverConfig) { c.measure = fn }
-}
-
-// A Probe is one read ratio Crossover measured.
+// A Probe is one read share Crossover measured and its comparison.
 type Probe struct {
 	ReadPercent float64 `json:"read_percent"`
-	Baseline    float64 `json:"baseline_ops_per_sec"`  // median throughput of the baseline lock
-	Candidate   float64 `json:"candidate_ops_per_sec"` // median throughput of the candidate lock
-	Ratio       float64 `json:"ratio"`                 // Candidate / Baseline; above 1 the candidate wins
-	Spread      float64 `json:"spread"`                // larger relative spread of the two locks' repeats (range or IQR over median)
+	Comparison
 }
 
-// Wins reports whether the candidate beat the baseline at this probe.
-func (p Probe) Wins() bool { return p.Ratio > 1 }
+// Wins reports whether the candidate beat the baseline at this probe
+// beyond the noise.
+func (p Probe) Wins() bool { return p.Verdict == Wins }
+
+// String renders p as "90% reads: 1.15× [1.07–1.20] rwmutex wins (±3% noise)".
+func (p Probe) String() string { return fmt.Sprintf("%g%% reads: %v", p.ReadPercent, p.Comparison) }
 
 // CrossoverResult is what Crossover found.
 type CrossoverResult struct {
 	Baseline, Candidate string // lock names
-	// Found reports whether the candidate wins at 100% reads. If not,
-	// there is no crossover: the baseline wins everywhere.
+	// Found reports whether the candidate beat the baseline beyond the
+	// noise at some read share.
 	Found bool
-	// ReadPercent is the lowest probed read ratio at which the candidate
-	// wins, accurate to the resolution: the candidate lost at Low and won
-	// at High == ReadPercent. If it already wins at 0% reads, all three are 0.
+	// ReadPercent is the lowest read share from which the candidate wins:
+	// the bottom of the highest stretch of probes it won. It did not win
+	// at Low, the probe below, and won at High == ReadPercent. If it wins
+	// at 0% reads, all three are 0; if nothing was found, all are 0.
 	ReadPercent, Low, High float64
-	// Probes lists every measurement in the order taken.
+	// Probes lists every measurement, sorted by read share.
 	Probes []Probe
-	// Noise is the threshold, relative, below which a difference was not
-	// called real: the median of the probes' spreads, at least NoiseFloor.
+	// Noise is the relative run-to-run noise every verdict allowed for,
+	// pooled over the grid's probes.
 	Noise float64
-	// BandLow and BandHigh bound the read ratios over which, as far as the
-	// probes show, the two locks were within Noise of each other: the
-	// highest probe the candidate clearly lost and the lowest it clearly
-	// won (0 or 100 when no probe was that clear).
+	// WithinNoise reports that the verdict changes inside the noise: below
+	// the crossover (or, with none found, up to 100% reads) lies a stretch
+	// of probes where the two locks are a wash, from BandLow to BandHigh
+	// percent reads. Either lock will do there. Without it both are 0.
+	WithinNoise       bool
 	BandLow, BandHigh float64
-	// WithinNoise reports that the answer is not sharp: the candidate's
-	// win at 100% reads is itself within Noise, or the band is wider than
-	// WideBand percentage points. The crossover is then a region where the
-	// choice of lock hardly matters, not a point.
-	WithinNoise bool
+	// Monotone reports that the verdicts never fall as the read share
+	// grows: the candidate wins at every probe from ReadPercent up, and at
+	// none below its band or bracket. When false, Note names the probes
+	// that disagree: the answer is a stretch of read shares, not a point.
+	Monotone bool
 	// Note says in one or two sentences what was found and how far to
 	// trust it.
 	Note string
 }
 
-// Crossover finds, by bisection over Scenario.ReadPercent, the read ratio
-// from which RWMutex (or the candidate given by WithLocks) outperforms Mutex
-// (the baseline) in throughput for base on this machine. base.ReadPercent is
-// ignored; every other field is kept.
+// Crossover finds the read share from which RWMutex (or the candidate
+// given by WithLocks) outperforms Mutex (the baseline) in throughput for
+// base on this machine. base.ReadPercent is ignored; every other field is
+// kept.
 //
-// It measures both locks at 100% and 0% reads, then halves the bracket
-// [lost, won] until it is no wider than the resolution, measuring each lock
-// the configured number of times, alternately, per probe, and comparing
-// medians. Bisection assumes the candidate's advantage grows with the read
-// ratio; where the probes contradict that, Note says so. With defaults it
-// takes 9 probes × 2 locks × 3 repeats runs of base.Duration.
+// It first scans a fixed grid of read shares (0, 50, 75, 90, 95, 99 and
+// 100%) in interleaved rounds, as [Matrix] does, and gives each a verdict
+// by the rule of [Compare], with the noise pooled over the grid. Where the
+// verdict changes with confidence between two neighbouring grid points,
+// from a loss to a win, it bisects between them to the resolution
+// (WithResolution, default 1 point). Where the change passes through a
+// wash, it reports the band instead: either lock will do there. A point
+// that disagrees with its neighbours, such as a loss at 100% above wins at
+// 95 and 99%, does not end the search; Note names it. With defaults it
+// takes 7 × 2 × 7¼ runs of base.Duration, plus 2 × 7¼ per bisection step.
 //
-// The result's Note says what was found and how sharp it is: the band of
-// read ratios where the two locks are within the run-to-run noise of each
-// other, and WithinNoise when that band is wide or the candidate's best win
-// is itself noise.
-//
-// Crossover returns the probes taken so far and context.Cause(ctx) if ctx
-// is done first, and an error wrapping ErrInvalidScenario for bad input.
-func Crossover(ctx context.Context, base Scenario, opts ...CrossoverOption) (CrossoverResult, error) {
-	c := crossoverConfig{
-		baseline:   Mutex(),
-		candidate:  RWMutex(),
-		repeats:    DefaultRepeats,
-		resolution: DefaultResolution,
-		measure:    Run,
+// Crossover returns an error wrapping ErrInvalidScenario for bad input. If
+// ctx is done first, it returns context.Cause(ctx) with the probes
+// measured in at least one complete round.
+func Crossover(ctx context.Context, base Scenario, opts ...Option) (CrossoverResult, error) {
+	x := &search{cfg: newConfig(opts), base: base}
+	if err := x.scan(ctx); err != nil {
+		return x.partial(), err
 	}
-	for _, o := range opts {
-		o(&c)
-	}
-	if err := checkLock(c.baseline); err != nil {
-		return CrossoverResult{}, err
-	}
-	if err := checkLock(c.candidate); err != nil {
-		return CrossoverResult{}, err
-	}
-	base.ReadPercent = 0
-	if _, err := base.normalized(); err != nil {
-		return CrossoverResult{}, err
-	}
-	res := CrossoverResult{Baseline: c.baseline.Name, Candidate: c.candidate.Name, Noise: NoiseFloor}
-	var spreads []float64
-	probe := func(pct float64) (Probe, error) {
-		s := base
-		s.ReadPercent = pct
-		var b, k []float64
-		for range c.repeats {
-			rb, err := c.measure(ctx, s, c.baseline)
-			if err != nil {
-				return Probe{}, err
-			}
-			rk, err := c.measure(ctx, s, c.candidate)
-			if err != nil {
-				return Probe{}, err
-			}
-			b, k = append(b, rb.Throughput), append(k, rk.Throughput)
+	if lo, hi, ok := x.confidentChange(); ok {
+		if err := x.refine(ctx, lo, hi); err != nil {
+			return x.partial(), err
 		}
-		p := Probe{ReadPercent: pct, Baseline: median(b), Candidate: median(k)}
-		if p.Baseline > 0 {
-			p.Ratio = p.Candidate / p.Baseline
-		} else if p.Candidate > 0 {
-			p.Ratio = math.Inf(1)
-		}
-		p.Spread = max(spread(b), spread(k))
-		res.Probes = append(res.Probes, p)
-		spreads = append(spreads, p.Spread)
-		res.Noise = max(NoiseFloor, median(spreads))
-		return p, nil
 	}
+	return x.summarize(), nil
+}
 
-	top, err := probe(100)
+// search is one Crossover in progress.
+type search struct {
+	cfg     config
+	base    Scenario
+	noise   float64
+	grid    []Probe // in grid order
+	refined []Probe // in the order taken
+	low     Probe   // the bracket refine left: the candidate did not win at low
+	high    Probe   // and won at high
+}
+
+// measure measures the two locks at the given read shares in interleaved
+// rounds and returns a probe for each share with a complete round, judged
+// with noise, or with the noise pooled over these probes if noise is 0.
+func (x *search) measure(ctx context.Context, shares []float64, noise float64) ([]Probe, float64, error) {
+	cells := make([]Scenario, len(shares))
+	for i, pct := range shares {
+		cells[i] = x.base
+		cells[i].ReadPercent = pct
+	}
+	p, err := newPlan(x.cfg, cells, []Lock{x.cfg.baseline, x.cfg.candidate})
 	if err != nil {
-		return res, err
+		return nil, 0, err
 	}
-	if !top.Wins() {
-		res.Note = fmt.Sprintf("no crossover: %s does not beat %s even at 100%% reads (%.2f× its throughput)",
-			res.Candidate, res.Baseline, top.Ratio)
-		res.finish()
-		return res, nil
+	t, runErr := p.run(ctx)
+	if noise == 0 {
+		noise = t.noise()
 	}
-	res.Found = true
-	bottom, err := probe(0)
-	if err != nil {
-		return res, err
+	var probes []Probe
+	for i, pct := range shares {
+		if t.paired(i) > 0 {
+			probes = append(probes, Probe{ReadPercent: pct, Comparison: t.compare(i, 1, noise)})
+		}
 	}
-	if bottom.Wins() {
-		res.Note = fmt.Sprintf("%s beats %s at every read ratio, even 0%% (%.2f× its throughput)",
-			res.Candidate, res.Baseline, bottom.Ratio)
-		res.finish()
-		return res, nil
+	return probes, noise, runErr
+}
+
+// scan measures the grid.
+func (x *search) scan(ctx context.Context) error {
+	var err error
+	x.grid, x.noise, err = x.measure(ctx, crossoverGrid, 0)
+	return err
+}
+
+// topWins returns the indexes in x.grid of the highest stretch of wins:
+// from lo up to hi. ok is false when the candidate won nowhere.
+func (x *search) topWins() (lo, hi int, ok bool) {
+	hi = -1
+	for i := len(x.grid) - 1; i >= 0; i-- {
+		if x.grid[i].Wins() {
+			hi = i
+			break
+		}
 	}
-	lo, hi := bottom, top
-	nonMonotone := false
-	for hi.ReadPercent-lo.ReadPercent > c.resolution {
-		mid, err := probe((lo.ReadPercent + hi.ReadPercent) / 2)
+	if hi < 0 {
+		return 0, 0, false
+	}
+	lo = hi
+	for lo > 0 && x.grid[lo-1].Wins() {
+		lo--
+	}
+	return lo, hi, true
+}
+
+// confidentChange returns the two neighbouring grid probes between which
+// the verdict changes from a loss to a win, below the top stretch of wins.
+func (x *search) confidentChange() (lo, hi Probe, ok bool) {
+	w, _, found := x.topWins()
+	if !found || w == 0 || x.grid[w-1].Verdict != Loses {
+		return Probe{}, Probe{}, false
+	}
+	return x.grid[w-1], x.grid[w], true
+}
+
+// refine bisects between lo, a loss, and hi, a win, until the bracket is
+// no wider than the resolution. A wash counts as not a win.
+func (x *search) refine(ctx context.Context, lo, hi Probe) error {
+	x.low, x.high = lo, hi
+	for x.high.ReadPercent-x.low.ReadPercent > x.cfg.resolution {
+		mid := (x.low.ReadPercent + x.high.ReadPercent) / 2
+		probes, _, err := x.measure(ctx, []float64{mid}, x.noise)
+		x.refined = append(x.refined, probes...)
 		if err != nil {
-			return res, err
+			return err
 		}
-		if mid.Wins() {
-			hi = mid
+		if probes[0].Wins() {
+			x.high = probes[0]
 		} else {
-			lo = mid
-		}
-		if mid.Ratio > top.Ratio*(1+res.Noise) {
-			nonMonotone = true // better here than at 100% reads: the curve is not monotone
+			x.low = probes[0]
 		}
 	}
-	res.ReadPercent, res.Low, res.High = hi.ReadPercent, lo.ReadPercent, hi.ReadPercent
-	res.Note = fmt.Sprintf("%s beats %s from %.1f%% reads (%.3f× at %.1f%%, %.3f× at %.1f%%)",
-		res.Candidate, res.Baseline, res.ReadPercent, lo.Ratio, lo.ReadPercent, hi.Ratio, hi.ReadPercent)
-	res.finish()
-	if nonMonotone {
-		res.Note += "; the advantage is not monotone in the read ratio, so bisection may have found one of several crossings"
-	}
-	return res, nil
+	return nil
 }
 
-// finish computes the noise band and WithinNoise from the probes and adds
-// the confidence sentence to Note.
-func (r *CrossoverResult) finish() {
-	r.BandLow, r.BandHigh = 0, 100
-	top := false
-	for _, p := range r.Probes {
-		switch {
-		case p.Ratio < 1-r.Noise:
-			r.BandLow = max(r.BandLow, p.ReadPercent)
-		case p.Ratio > 1+r.Noise:
-			r.BandHigh = min(r.BandHigh, p.ReadPercent)
-			top = top || p.ReadPercent == 100
-		}
-	}
-	if r.BandHigh < r.BandLow { // noise made the probes contradict each other
-		r.BandLow, r.BandHigh = r.BandHigh, r.BandLow
-	}
-	if r.Found && !top {
-		r.WithinNoise = true
-		r.Note += fmt.Sprintf("; low confidence: even at 100%% reads the win is within the ±%.0f%% run-to-run noise", r.Noise*100)
-		return
-	}
-	if !r.Found {
-		if p := r.Probes[0]; p.Ratio >= 1-r.Noise {
-			r.WithinNoise = true
-			r.Note += fmt.Sprintf("; but at 100%% reads the two are within the ±%.0f%% run-to-run noise, so either will do there", r.Noise*100)
-		}
-		return
-	}
-	r.WithinNoise = r.BandHigh-r.BandLow > WideBand
-	confidence := "sharp"
-	if r.WithinNoise {
-		confidence = "low confidence"
-	}
-	r.Note += fmt.Sprintf("; %s: the two are within the ±%.0f%% run-to-run noise between %.1f%% and %.1f%% reads, where either will do",
-		confidence, r.Noise*100, r.BandLow, r.BandHigh)
+// partial is the result of a search cut short: the probes so far.
+func (x *search) partial() CrossoverResult {
+	r := CrossoverResult{Baseline: x.cfg.baseline.Name, Candidate: x.cfg.candidate.Name, Noise: x.noise}
+	r.Probes = slices.Concat(x.grid, x.refined)
+	slices.SortStableFunc(r.Probes, func(a, b Probe) int { return compareFloat(a.ReadPercent, b.ReadPercent) })
+	return r
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n == 0 {
-		return 0
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return 0
 }
 
-// spread is the relative run-to-run spread of v: the range over the median
-// for fewer than 5 values, the interquartile range over the median from 5
-// on, so that one run stalled by the operating system does not pass for
-// the machine's noise.
-func spread(v []float64) float64 {
-	m := median(v)
-	if m == 0 {
-		return 0
+// summarize reads the answer off the grid and the refinement.
+func (x *search) summarize() CrossoverResult {
+	r := x.partial()
+	w, top, found := x.topWins()
+	if !found {
+		r.Monotone, r.Note = true, x.noneFound(&r)
+		return r
 	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n < 5 {
-		return (s[n-1] - s[0]) / m
+	r.Found = true
+	var note strings.Builder
+	fmt.Fprintf(&note, "%s beats %s beyond the ±%.0f%% noise ", r.Candidate, r.Baseline, x.noise*100)
+	switch {
+	case w == 0:
+		fmt.Fprintf(&note, "%s (%s)", x.span(0, top, "at every read share, even 0%"), figures(x.grid[0]))
+	case x.grid[w-1].Verdict == Loses:
+		r.ReadPercent, r.Low, r.High = x.high.ReadPercent, x.low.ReadPercent, x.high.ReadPercent
+		fmt.Fprintf(&note, "%s (%s at %.1f%%, %s at %.1f%%)", x.span(r.ReadPercent, top, ""),
+			figures(x.low), r.Low, figures(x.high), r.High)
+	default:
+		r.ReadPercent, r.Low, r.High = x.grid[w].ReadPercent, x.grid[w-1].ReadPercent, x.grid[w].ReadPercent
+		x.setBand(&r, w-1)
+		fmt.Fprintf(&note, "%s (%s); below that, %s", x.span(r.ReadPercent, top, ""), figures(x.grid[w]), eitherWillDo(r))
 	}
-	return (s[(3*n)/4] - s[n/4]) / m
+	r.Monotone = !x.irregular(&note, w, top)
+	r.Note = note.String()
+	return r
+}
+
+// span words the stretch of read shares won, from the crossover to grid
+// index top; whole, if not empty, replaces it when it runs from 0 to 100%.
+func (x *search) span(from float64, top int, whole string) string {
+	last := len(x.grid) - 1
+	switch to := x.grid[top].ReadPercent; {
+	case top == last && from == 0 && whole != "":
+		return whole
+	case top == last:
+		return fmt.Sprintf("from %.3g%% reads", from)
+	case from == to:
+		return fmt.Sprintf("only at %.3g%% reads", from)
+	default:
+		return fmt.Sprintf("only from %.3g%% to %.3g%% reads", from, to)
+	}
+}
+
+// noneFound words a search in which the candidate won nowhere.
+func (x *search) noneFound(r *CrossoverResult) string {
+	last := x.grid[len(x.grid)-1]
+	if last.Verdict == Wash {
+		x.setBand(r, len(x.grid)-1)
+		return fmt.Sprintf("no crossover beyond the ±%.0f%% noise: %s does not beat %s at any read share; %s",
+			x.noise*100, r.Candidate, r.Baseline, eitherWillDo(*r))
+	}
+	return fmt.Sprintf("no crossover: %s does not beat %s at any read share, and at %g%% reads it %s (%s)",
+		r.Candidate, r.Baseline, last.ReadPercent, last.Verdict, figures(last))
+}
+
+// setBand sets the band to the stretch of washes that ends at grid index
+// i.
+func (x *search) setBand(r *CrossoverResult, i int) {
+	lo := i
+	for lo > 0 && x.grid[lo-1].Verdict == Wash {
+		lo--
+	}
+	r.WithinNoise, r.BandLow, r.BandHigh = true, x.grid[lo].ReadPercent, x.grid[i].ReadPercent
+}
+
+func eitherWillDo(r CrossoverResult) string {
+	if r.BandLow == r.BandHigh {
+		return fmt.Sprintf("at %g%% reads the two are within the noise: either will do there", r.BandLow)
+	}
+	return fmt.Sprintf("from %g%% to %g%% reads the two are within the noise: either will do there", r.BandLow, r.BandHigh)
+}
+
+// irregular adds to note the grid points that disagree with a verdict that
+// grows with the read share: the points above the top stretch of wins
+// [w, top], which it did not win, and wins below it. It reports whether
+// there were any.
+func (x *search) irregular(note *strings.Builder, w, top int) (odd bool) {
+	if above := x.grid[top+1:]; len(above) > 0 {
+		odd = true
+		note.WriteString("; above that it does not win: ")
+		for i, p := range above {
+			if i > 0 {
+				note.WriteString(", ")
+			}
+			fmt.Fprintf(note, "%s at %g%% (%s)", p.Verdict, p.ReadPercent, figures(p))
+		}
+		note.WriteString(", so the advantage is not monotone in the read share, or those points were disturbed")
+	}
+	for _, p := range x.grid[:max(w-1, 0)] {
+		if p.Wins() {
+			odd = true
+			fmt.Fprintf(note, "; it also wins at %g%% reads (%s)", p.ReadPercent, figures(p))
+		}
+	}
+	return odd
+}
+
+// figures renders a probe's ratio and interval: "1.15× [1.07–1.20]".
+func figures(p Probe) string {
+	return fmt.Sprintf("%.2f× [%.2f–%.2f]", p.Ratio.Median, p.Ratio.Low, p.Ratio.High)
 }

@@ -187,7 +187,10 @@ func TestProgrammerErrors_PanicNamingFunctionAndValue(t *testing.T) {
 	}{
 		{"Sharded", "mutexbench: Sharded called with negative shard count -1", func() { mutexbench.Sharded(-1) }},
 		{"NewData", "mutexbench: NewData called with non-positive size 0", func() { mutexbench.NewData(0) }},
-		{"WithRepeats", "mutexbench: WithRepeats called with n = 0", func() { mutexbench.WithRepeats(0) }},
+		{"WithRounds", "mutexbench: WithRounds called with n = 0", func() { mutexbench.WithRounds(0) }},
+		{"CompareRounds", "mutexbench: CompareRounds called with 1 baseline and 2 candidate rounds", func() {
+			mutexbench.CompareRounds([]float64{1}, []float64{1, 2})
+		}},
 		{"WithResolution", "mutexbench: WithResolution called with -1", func() { mutexbench.WithResolution(-1) }},
 		{"WithMeasure", "mutexbench: WithMeasure called with a nil MeasureFunc", func() { mutexbench.WithMeasure(nil) }},
 	} {

@@ -6,17 +6,9 @@ import (
 	"time"
 )
 
-// Thresholds of the decision table. RecommendMargin is how much more
-// throughput a lock must show than the baseline (Mutex) to be recommended
-// over it: less than that is within the run-to-run noise of a shared
-// machine, and Mutex is the simpler lock, whose misuse (the upgrade trap) is
-// impossible. StarvationThreshold is sync.Mutex's own starvation threshold
-// (starvationThresholdNs in sync/mutex.go): a writer that waited longer was
-// starved.
-const (
-	RecommendMargin     = 0.05
-	StarvationThreshold = time.Millisecond
-)
+// starvationThreshold is sync.Mutex's own (starvationThresholdNs in
+// sync/mutex.go): a writer that waited longer was starved.
+const starvationThreshold = time.Millisecond
 
 // A Recommendation is one row of the decision table: the lock to use for
 // one cell of the matrix, why, and the figures the choice rests on.
@@ -45,16 +37,20 @@ func (t Table) String() string {
 	return b.String()
 }
 
-// Recommend turns matrix rows into a decision table. Rows are grouped by
-// cell (read ratio, goroutines, GOMAXPROCS, critical section), in the order
-// cells first appear. In each cell the baseline is the "mutex" row (or the
-// cell's first row if there is none), and:
+// Recommend turns the rows of [Matrix] into a decision table. Rows are
+// grouped by cell (read share, goroutines, GOMAXPROCS, critical section),
+// in the order cells first appear. In each cell the baseline is the lock
+// the other rows were compared with, and:
 //
 //   - rows with Violations are never chosen (that lock is broken);
-//   - the fastest lock is chosen only if its throughput beats the
-//     baseline's by more than RecommendMargin, otherwise the baseline is;
-//   - a chosen lock whose writers waited longer than StarvationThreshold,
-//     or that copies the data on each write, says so in its Reason.
+//   - a lock is chosen over the baseline only if its Verdict is Wins: the
+//     interval of its paired ratio lies wholly above parity plus the noise,
+//     the rule of [Compare]; among several, the one with the highest ratio;
+//   - otherwise the baseline is chosen, the simpler lock, whose misuse
+//     (the upgrade trap) is impossible;
+//   - a chosen lock whose writers waited longer than 1 ms (sync.Mutex's
+//     starvation threshold), or that copies the data on each write, says
+//     so in its Reason.
 func Recommend(rows []Row) Table {
 	type key struct {
 		rp     float64
@@ -77,71 +73,95 @@ func Recommend(rows []Row) Table {
 	return t
 }
 
-func recommendCell(rows []Row) Recommendation {
-	base := rows[0]
+// baselineOf returns the row the others in the cell were compared with, or
+// the first row.
+func baselineOf(rows []Row) Row {
 	for _, r := range rows {
-		if r.Lock == "mutex" {
-			base = r
-			break
+		if r.Baseline != "" {
+			for _, b := range rows {
+				if b.Lock == r.Baseline {
+					return b
+				}
+			}
 		}
 	}
-	rec := Recommendation{ReadPercent: base.ReadPercent, Goroutines: base.Goroutines, GOMAXPROCS: base.GOMAXPROCS, CS: base.CS}
+	return rows[0]
+}
 
+func recommendCell(rows []Row) Recommendation {
+	base := baselineOf(rows)
+	rec := Recommendation{ReadPercent: base.ReadPercent, Goroutines: base.Goroutines, GOMAXPROCS: base.GOMAXPROCS, CS: base.CS}
 	var figs []string
-	best := -1
+	fastest, winner := -1, -1
 	for i, r := range rows {
 		f := fmt.Sprintf("%s %s", r.Lock, opsPerSec(r.OpsPerSec))
-		if r.Lock != base.Lock && base.OpsPerSec > 0 {
-			f += fmt.Sprintf(" (%.2f×)", r.OpsPerSec/base.OpsPerSec)
+		if r.Lock != base.Lock {
+			f += fmt.Sprintf(" (%.2f× [%.2f–%.2f] %s)", r.Ratio, r.RatioLow, r.RatioHigh, r.Verdict)
 		}
 		if r.Violations > 0 {
 			f += fmt.Sprintf(" BROKEN: %d violations", r.Violations)
-		} else if best < 0 || r.OpsPerSec > rows[best].OpsPerSec {
-			best = i
+		} else {
+			if fastest < 0 || r.OpsPerSec > rows[fastest].OpsPerSec {
+				fastest = i
+			}
+			if r.Lock != base.Lock && r.Verdict == Wins && (winner < 0 || r.Ratio > rows[winner].Ratio) {
+				winner = i
+			}
 		}
 		figs = append(figs, f)
 	}
-	if best < 0 {
-		rec.Choice = "none"
-		rec.Reason = "every lock measured broke the invariant"
-		rec.Figures = strings.Join(figs, "; ")
-		return rec
-	}
-	top := rows[best]
-	gain := 0.0
-	if base.OpsPerSec > 0 {
-		gain = top.OpsPerSec/base.OpsPerSec - 1
-	}
-	chosen := top
+	var chosen Row
 	switch {
+	case fastest < 0:
+		rec.Choice, rec.Reason, rec.Figures = "none", "every lock measured broke the invariant", strings.Join(figs, "; ")
+		return rec
 	case base.Violations > 0:
+		chosen = rows[fastest]
 		rec.Reason = fmt.Sprintf("fastest correct lock; the baseline %s broke the invariant", base.Lock)
-	case top.Lock == base.Lock:
-		rec.Reason = "fastest measured"
-	case gain <= RecommendMargin:
-		chosen = base
-		rec.Reason = fmt.Sprintf("%s is only %+.0f%%, within the %.0f%% margin: take the simpler lock",
-			top.Lock, gain*100, RecommendMargin*100)
+	case winner >= 0:
+		chosen = rows[winner]
+		rec.Reason = fmt.Sprintf("%+.0f%% throughput over %s, beyond the ±%.0f%% noise",
+			(chosen.Ratio-1)*100, base.Lock, chosen.Noise*100)
 	default:
-		rec.Reason = fmt.Sprintf("%+.0f%% throughput over %s", gain*100, base.Lock)
+		chosen = base
+		rec.Reason = fmt.Sprintf("no lock beats %s beyond the ±%.0f%% noise: take the simpler lock", base.Lock, noiseOf(rows)*100)
 	}
 	rec.Choice = chosen.Lock
-	if chosen.Lock == "cow" {
-		rec.Reason += fmt.Sprintf("; each write copies all %d entries", chosen.DataSize)
-	}
-	wait := time.Duration(chosen.MaxWriterWaitNs)
-	if wait > StarvationThreshold {
-		rec.Reason += fmt.Sprintf("; writers starved (waited up to %v)", wait.Round(time.Microsecond))
-	}
-	tail := fmt.Sprintf("%s read p99 %v", chosen.Lock, time.Duration(chosen.ReadP99Ns))
-	if chosen.WriteP99Ns > 0 || wait > 0 {
-		tail += fmt.Sprintf(", write p99 %v, longest writer wait %v", time.Duration(chosen.WriteP99Ns), wait)
-	} else {
-		tail += ", no writes timed"
-	}
-	figs = append(figs, tail)
-	rec.Figures = strings.Join(figs, "; ")
+	rec.Reason += caveats(chosen)
+	rec.Figures = strings.Join(append(figs, tail(chosen)), "; ")
 	return rec
+}
+
+// noiseOf returns the noise the cell's verdicts allowed for.
+func noiseOf(rows []Row) float64 {
+	for _, r := range rows {
+		if r.Noise > 0 {
+			return r.Noise
+		}
+	}
+	return noiseFloor
+}
+
+// caveats names what a chosen lock costs beyond its throughput.
+func caveats(r Row) string {
+	var s string
+	if r.Lock == "cow" {
+		s += fmt.Sprintf("; each write copies all %d entries", r.DataSize)
+	}
+	if wait := time.Duration(r.MaxWriterWaitNs); wait > starvationThreshold {
+		s += fmt.Sprintf("; writers starved (waited up to %v)", wait.Round(time.Microsecond))
+	}
+	return s
+}
+
+// tail renders a lock's latency percentiles with the samples behind them.
+func tail(r Row) string {
+	s := fmt.Sprintf("%s read p99 %v of %d samples", r.Lock, time.Duration(r.ReadP99Ns), r.ReadSamples)
+	if r.WriteSamples == 0 && r.MaxWriterWaitNs == 0 {
+		return s + ", no writes timed"
+	}
+	return s + fmt.Sprintf(", write p99 %v of %d samples, longest writer wait %v",
+		time.Duration(r.WriteP99Ns), r.WriteSamples, time.Duration(r.MaxWriterWaitNs))
 }
 
 func opsPerSec(v float64) string {

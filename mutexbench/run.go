@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// MutexWaitMetric is the runtime/metrics name whose delta over a run is
+// mutexWaitMetric is the runtime/metrics name whose delta over a run is
 // reported as Result.MutexWait.
-const MutexWaitMetric = "/sync/mutex/wait/total:seconds"
+const mutexWaitMetric = "/sync/mutex/wait/total:seconds"
 
 // maxSamples bounds the latency samples kept per operation kind per run:
 // 32768 samples pin p99 to within a fraction of a percent of rank, cost
@@ -62,8 +62,8 @@ type Result struct {
 	// called and its function starting, that is, to acquire the lock.
 	// Waits over 1 ms mean sync.Mutex has entered starvation mode.
 	MaxWriterWait time.Duration
-	// MutexWait is the change of the runtime's MutexWaitMetric over the
-	// run: time goroutines of the whole process spent blocked on
+	// MutexWait is the change of the runtime's
+	// /sync/mutex/wait/total:seconds metric over the run: time goroutines of the whole process spent blocked on
 	// sync.Mutex, sync.RWMutex or runtime-internal locks. Spinning is not
 	// counted, and neither is anything the lock does outside those.
 	MutexWait time.Duration
@@ -120,7 +120,19 @@ func Run(ctx context.Context, s Scenario, l Lock) (Result, error) {
 	if st == nil {
 		return Result{}, fmt.Errorf("%w: Lock %q's New returned nil", ErrInvalidScenario, l.Name)
 	}
+	workers := newWorkers(s)
+	r := Result{Lock: l.Name, Scenario: s, UnitCostNs: UnitCost()}
+	canceled := drive(ctx, s, st, workers, &r)
+	r.collect(workers)
+	r.checkFinal(st)
+	if canceled {
+		return r, context.Cause(ctx)
+	}
+	return r, nil
+}
 
+// newWorkers splits s.Ops, if set, evenly over s.Goroutines workers.
+func newWorkers(s Scenario) []*worker {
 	g := s.Goroutines
 	keep := max(256, maxSamples/g)
 	workers := make([]*worker, g)
@@ -134,13 +146,20 @@ func Run(ctx context.Context, s Scenario, l Lock) (Result, error) {
 		}
 		workers[i] = newWorker(i, s, quota, keep)
 	}
+	return workers
+}
 
+// drive releases the workers together, stops them when ctx is done, and
+// waits for all of them; each worker stops itself at s.Duration. It records
+// the elapsed time and the runtime's mutex wait in r, and reports whether
+// ctx ended the run.
+func drive(ctx context.Context, s Scenario, st Store, workers []*worker, r *Result) (canceled bool) {
 	var (
-		stop, canceled atomic.Bool
-		release        = make(chan struct{})
-		finished       = make(chan struct{})
-		stopperDone    = make(chan struct{})
-		wg             sync.WaitGroup
+		stop        atomic.Bool
+		release     = make(chan struct{})
+		finished    = make(chan struct{})
+		stopperDone = make(chan struct{})
+		wg          sync.WaitGroup
 	)
 	for _, w := range workers {
 		wg.Go(func() {
@@ -148,35 +167,33 @@ func Run(ctx context.Context, s Scenario, l Lock) (Result, error) {
 			w.run(st, &stop)
 		})
 	}
-
-	waitBefore := mutexWait()
-	start := time.Now()
-	close(release)
-	var timeout <-chan time.Time
-	if s.Duration > 0 {
-		t := time.NewTimer(s.Duration)
-		defer t.Stop()
-		timeout = t.C
-	}
 	go func() {
 		defer close(stopperDone)
 		select {
 		case <-ctx.Done():
-			canceled.Store(true)
-			stop.Store(true)
-		case <-timeout:
+			canceled = true
 			stop.Store(true)
 		case <-finished:
 		}
 	}()
+	waitBefore := mutexWait()
+	start := time.Now()
+	if s.Duration > 0 {
+		for _, w := range workers {
+			w.deadline = start.Add(s.Duration) // published to the worker by close(release)
+		}
+	}
+	close(release)
 	wg.Wait()
-	elapsed := time.Since(start)
-	waitAfter := mutexWait()
+	r.Elapsed = time.Since(start)
+	r.MutexWait = time.Duration((mutexWait() - waitBefore) * 1e9)
 	close(finished)
-	<-stopperDone
+	<-stopperDone // canceled is written before this
+	return canceled
+}
 
-	r := Result{Lock: l.Name, Scenario: s, Elapsed: elapsed, UnitCostNs: UnitCost()}
-	r.MutexWait = time.Duration((waitAfter - waitBefore) * 1e9)
+// collect adds up the workers' counts and merges their latency samples.
+func (r *Result) collect(workers []*worker) {
 	var reads, writes []time.Duration
 	for _, w := range workers {
 		r.Reads += w.reads
@@ -187,15 +204,17 @@ func Run(ctx context.Context, s Scenario, l Lock) (Result, error) {
 		writes = append(writes, w.writeLat...)
 	}
 	r.Ops = r.Reads + r.Writes
-	if elapsed > 0 {
-		r.Throughput = float64(r.Ops) / elapsed.Seconds()
+	if r.Elapsed > 0 {
+		r.Throughput = float64(r.Ops) / r.Elapsed.Seconds()
 	}
 	r.ReadLatency = LatencyOf(reads)
 	r.WriteLatency = LatencyOf(writes)
+}
 
-	// The writes the goroutines applied must all be in A, and A+B must be
-	// back to zero: a Store that loses or tears writes fails here even when
-	// no reader happened to catch it in the act.
+// checkFinal counts as violations the writes missing from (or extra in) A
+// and a final A+B other than zero: a Store that loses or tears writes fails
+// here even when no reader happened to catch it in the act.
+func (r *Result) checkFinal(st Store) {
 	var finalA, finalSum int64
 	st.Read(func(d *Data) { finalA, finalSum = d.A, d.A+d.B })
 	if finalA != int64(r.Writes) {
@@ -204,16 +223,12 @@ func Run(ctx context.Context, s Scenario, l Lock) (Result, error) {
 	if finalSum != 0 {
 		r.Violations++
 	}
-	if canceled.Load() {
-		return r, context.Cause(ctx)
-	}
-	return r, nil
 }
 
-// mutexWait reads MutexWaitMetric in seconds, or 0 where the runtime does
+// mutexWait reads mutexWaitMetric in seconds, or 0 where the runtime does
 // not support it.
 func mutexWait() float64 {
-	s := []metrics.Sample{{Name: MutexWaitMetric}}
+	s := []metrics.Sample{{Name: mutexWaitMetric}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindFloat64 {
 		return 0
@@ -233,6 +248,7 @@ type worker struct {
 	s          Scenario
 	seed       uint64
 	quota      int
+	deadline   time.Time // zero when only Ops ends the run
 	keep       int
 	readThresh uint64 // a draw below readThresh is a read
 	allReads   bool
@@ -265,6 +281,14 @@ func newWorker(i int, s Scenario, quota, keep int) *worker {
 		ou:       units(s.OutsideWork),
 		own:      NewData(64).Table,
 	}
+	// The reservoirs are allocated up front, so that a run does not
+	// allocate, and collect garbage, while it is timed.
+	if s.ReadPercent > 0 {
+		w.readLat = make([]time.Duration, 0, keep)
+	}
+	if s.ReadPercent < 100 {
+		w.writeLat = make([]time.Duration, 0, keep)
+	}
 	// Draws are 53-bit, so the threshold is exact for any ReadPercent a
 	// float64 holds.
 	w.readThresh = uint64(s.ReadPercent / 100 * (1 << 53))
@@ -292,7 +316,7 @@ func (w *worker) run(st Store, stop *atomic.Bool) {
 	every := w.s.SampleEvery
 	countdown := int(w.seed % uint64(every)) // stagger goroutines' timed ops
 	for n := 0; n < w.quota; n++ {
-		if stop.Load() {
+		if stop.Load() || n%deadlineEvery == 0 && w.pastDeadline() {
 			break
 		}
 		read := w.allReads || splitmix(w.seed+uint64(n))>>11 < w.readThresh
@@ -327,6 +351,17 @@ func (w *worker) run(st Store, stop *atomic.Bool) {
 		}
 	}
 	w.own[0] ^= w.x // keep the folded value observable
+}
+
+// deadlineEvery is how often, in operations, a worker reads the clock to
+// see whether its run is over: a clock read costs about 20 ns, under 1 ns
+// per operation at this rate. Workers stop themselves rather than wait for
+// a timer, whose goroutine may find no free P for up to the 10 ms
+// preemption slice while the workers keep every P busy.
+const deadlineEvery = 32
+
+func (w *worker) pastDeadline() bool {
+	return !w.deadline.IsZero() && !time.Now().Before(w.deadline)
 }
 
 // sample adds v to the reservoir buf, which keeps a uniform sample of at

@@ -138,7 +138,7 @@ func TestRun_FillsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := r.Scenario
-	if s.DataSize != mutexbench.DefaultDataSize || s.SampleEvery != mutexbench.DefaultSampleEvery || s.Goroutines != runtime.GOMAXPROCS(0) {
+	if s.DataSize != 1024 || s.SampleEvery != 8 || s.Duration != 0 || s.Goroutines != runtime.GOMAXPROCS(0) {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	if r.Lock != "mutex" || r.UnitCostNs <= 0 || r.UnitCostNs != mutexbench.UnitCost() {

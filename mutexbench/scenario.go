@@ -7,27 +7,26 @@ import (
 	"time"
 )
 
-// ErrInvalidScenario is wrapped by the error Run, Crossover and Matrix
-// return when a Scenario or its lock is unusable; the message names the
+// ErrInvalidScenario is wrapped by the error Run, Compare, Matrix and
+// Crossover return when a Scenario or its lock is unusable; the message names the
 // field and the bad value.
 var ErrInvalidScenario = errors.New("mutexbench: invalid scenario")
 
-// Defaults a zero Scenario field takes. DefaultDataSize is the 1024-entry
-// table of the measurement that opened issue 6; DefaultDuration is long
-// enough for a few hundred thousand operations at 2 cores, short enough that
-// a 64-cell matrix stays under 20 s; DefaultSampleEvery keeps the two clock
-// reads of a timed operation (about 40 ns together) under a tenth of the
-// cost of a 50 ns operation, averaged.
+// Defaults a zero Scenario field takes. defaultDataSize is a table large
+// enough that copy-on-write's copies show; defaultDuration is long enough
+// for a few hundred thousand operations on 2 cores; defaultSampleEvery
+// keeps the two clock reads of a timed operation (about 40 ns together)
+// under a tenth of the cost of a 50 ns operation, averaged.
 const (
-	DefaultDataSize    = 1024
-	DefaultDuration    = 100 * time.Millisecond
-	DefaultSampleEvery = 8
+	defaultDataSize    = 1024
+	defaultDuration    = 100 * time.Millisecond
+	defaultSampleEvery = 8
 )
 
 // A Scenario describes one workload: which operations, how much work inside
 // and outside the lock, over how much data, by how many goroutines, for how
 // long. The zero value is a valid scenario: all writes, no work, GOMAXPROCS
-// goroutines, 1024 entries, for DefaultDuration.
+// goroutines, 1024 entries, for 100 ms.
 type Scenario struct {
 	// ReadPercent is the share of operations that are reads, from 0 to 100.
 	ReadPercent float64
@@ -46,15 +45,15 @@ type Scenario struct {
 	// operations, outside the lock, on its own data.
 	OutsideWork time.Duration
 	// DataSize is the number of uint64 entries in the protected table; 0
-	// means DefaultDataSize. Copy-on-write copies all of it on each write.
+	// means 1024. Copy-on-write copies all of it on each write.
 	DataSize int
 	// Duration bounds the run's wall-clock time and Ops its operation
 	// count; the run ends at whichever comes first. Both zero means
-	// Duration = DefaultDuration.
+	// Duration = 100 ms.
 	Duration time.Duration
 	Ops      int
 	// SampleEvery makes each goroutine time one operation in SampleEvery
-	// (0 means DefaultSampleEvery, 1 times every operation). Only timed
+	// (0 means 8, 1 times every operation). Only timed
 	// operations feed latency percentiles and the longest writer wait.
 	SampleEvery int
 }
@@ -88,13 +87,13 @@ func (s Scenario) normalized() (Scenario, error) {
 		return bad("SampleEvery", s.SampleEvery)
 	}
 	if s.DataSize == 0 {
-		s.DataSize = DefaultDataSize
+		s.DataSize = defaultDataSize
 	}
 	if s.Duration == 0 && s.Ops == 0 {
-		s.Duration = DefaultDuration
+		s.Duration = defaultDuration
 	}
 	if s.SampleEvery == 0 {
-		s.SampleEvery = DefaultSampleEvery
+		s.SampleEvery = defaultSampleEvery
 	}
 	return s, nil
 }

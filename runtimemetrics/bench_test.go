@@ -36,7 +36,7 @@ func benchCollectors() []struct {
 }
 
 // reportCPU reports the process CPU time per op since start (user+system,
-// GC included), which a loaded machine disturbs far less than wall time.
+// GC included): unlike wall time, it leaves out time spent waiting for a CPU.
 func reportCPU(b *testing.B, start time.Duration) {
 	if d := processCPU() - start; d > 0 {
 		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")

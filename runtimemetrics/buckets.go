@@ -8,7 +8,7 @@ import (
 
 // A BucketLayout says which bucket upper bounds a runtime histogram gets
 // when it becomes a Prometheus histogram. Build one with [PowersOf],
-// [FactorBuckets], [ExplicitBuckets] or [NativeBuckets]; the zero value is
+// [FactorBuckets], [ExplicitBuckets] or [RuntimeBuckets]; the zero value is
 // invalid.
 //
 // The runtime's histograms have fixed, fine buckets (162 for time
@@ -37,14 +37,16 @@ type layoutKind uint8
 
 const (
 	layoutInvalid layoutKind = iota
-	layoutNative
+	layoutRuntime
 	layoutBounds
 )
 
-// NativeBuckets keeps every runtime bucket: the finest resolution, and the
-// most series (about 164 per time histogram, so the default
-// [WithMaxSeries] bound does not fit all of them).
-func NativeBuckets() BucketLayout { return BucketLayout{kind: layoutNative} }
+// RuntimeBuckets keeps every one of the runtime's own buckets: the finest
+// resolution a runtime histogram has, and the most series. The result is a
+// classic Prometheus histogram, one series per bucket, not a Prometheus
+// native histogram. Kept for every time histogram, the runtime's buckets
+// need more series than [DefaultMaxSeries] allows.
+func RuntimeBuckets() BucketLayout { return BucketLayout{kind: layoutRuntime} }
 
 // PowersOf requests the bounds base^k, for every integer k, that lie in
 // [lo, hi]. PowersOf(10, 1e-7, 100) is the default for seconds, and
@@ -125,11 +127,11 @@ func DefaultSecondsBuckets() BucketLayout { return PowersOf(10, 1e-7, 100) }
 // classes).
 func DefaultBytesBuckets() BucketLayout { return PowersOf(2, 1, 1<<62) }
 
-// String describes the layout, such as "native" or "bounds[1e-08 ... 100]".
+// String describes the layout, such as "runtime" or "bounds[1e-08 ... 100]".
 func (l BucketLayout) String() string {
 	switch l.kind {
-	case layoutNative:
-		return "native"
+	case layoutRuntime:
+		return "runtime"
 	case layoutBounds:
 		if len(l.bounds) <= 3 {
 			return fmt.Sprintf("bounds%v", l.bounds)
@@ -161,33 +163,7 @@ func planHistogram(edges []float64, layout BucketLayout, integer bool) histPlan 
 		}
 		return hi
 	}
-	// Candidate upper edges: every finite runtime boundary after the first.
-	var cand []int // indices into edges
-	for k := 1; k <= n; k++ {
-		if !math.IsInf(edges[k], 0) {
-			cand = append(cand, k)
-		}
-	}
-	var chosen []int // ascending indices into edges
-	switch layout.kind {
-	case layoutNative:
-		chosen = cand
-	default:
-		ci := 0
-		for _, want := range layout.bounds {
-			// smallest candidate whose reported bound is >= want, allowing for
-			// rounding in generated bounds such as math.Pow(10, -3).
-			for ci < len(cand) && report(edges[cand[ci]]) < want-math.Abs(want)*1e-9 {
-				ci++
-			}
-			if ci == len(cand) {
-				break
-			}
-			if len(chosen) == 0 || chosen[len(chosen)-1] != cand[ci] {
-				chosen = append(chosen, cand[ci])
-			}
-		}
-	}
+	chosen := chooseEdges(edges, layout, report)
 	p.le = make([]float64, len(chosen))
 	for j, k := range chosen {
 		p.le[j] = report(edges[k])
@@ -200,21 +176,56 @@ func planHistogram(edges []float64, layout BucketLayout, integer bool) histPlan 
 			j++
 		}
 		p.to[i] = int32(j)
-		lo, hi := edges[i], edges[i+1]
-		switch {
-		case math.IsInf(lo, -1) && math.IsInf(hi, 1):
-			p.mid[i] = 0
-		case math.IsInf(lo, -1):
-			p.mid[i] = hi
-		case math.IsInf(hi, 1):
-			p.mid[i] = lo
-		case integer:
-			p.mid[i] = lo + (hi-1-lo)/2 // midpoint of the integers lo..hi-1
-		default:
-			p.mid[i] = lo + (hi-lo)/2
-		}
+		p.mid[i] = midpoint(edges[i], edges[i+1], integer)
 	}
 	return p
+}
+
+// chooseEdges returns the indices, ascending, of the runtime boundaries that
+// become upper bounds under layout: for each requested bound, the smallest
+// finite boundary (after the first) whose reported value is at or above it.
+func chooseEdges(edges []float64, layout BucketLayout, report func(float64) float64) []int {
+	var cand []int // indices into edges
+	for k := 1; k < len(edges); k++ {
+		if !math.IsInf(edges[k], 0) {
+			cand = append(cand, k)
+		}
+	}
+	if layout.kind == layoutRuntime {
+		return cand
+	}
+	var chosen []int
+	ci := 0
+	for _, want := range layout.bounds {
+		// Allow for rounding in generated bounds such as math.Pow(10, -3).
+		for ci < len(cand) && report(edges[cand[ci]]) < want-math.Abs(want)*1e-9 {
+			ci++
+		}
+		if ci == len(cand) {
+			break
+		}
+		if len(chosen) == 0 || chosen[len(chosen)-1] != cand[ci] {
+			chosen = append(chosen, cand[ci])
+		}
+	}
+	return chosen
+}
+
+// midpoint is the value each observation of the runtime bucket [lo, hi)
+// counts as in the sum estimate: the middle of the bucket (of the integers
+// lo..hi-1 when integer is set), or its finite edge when it is unbounded.
+func midpoint(lo, hi float64, integer bool) float64 {
+	switch {
+	case math.IsInf(lo, -1) && math.IsInf(hi, 1):
+		return 0
+	case math.IsInf(lo, -1):
+		return hi
+	case math.IsInf(hi, 1):
+		return lo
+	case integer:
+		return lo + (hi-1-lo)/2
+	}
+	return lo + (hi-lo)/2
 }
 
 // series is the number of series the plan produces: one per finite bucket,

@@ -104,8 +104,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect reads one sample and sends it as metrics. It implements
 // prometheus.Collector.
 //
-// The cost is a handful of allocations per scrape, whatever the number of
-// metrics and buckets: the sample and every dto object the metrics' Write
+// The cost is a fixed number of allocations per scrape, whatever the number
+// of metrics and buckets: the sample and every dto object the metrics' Write
 // methods hand out live in a few slabs allocated per scrape. Write itself
 // allocates nothing; it points the passed *dto.Metric at objects prepared
 // here, which nothing mutates afterwards.

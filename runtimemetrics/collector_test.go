@@ -222,7 +222,7 @@ func TestPromlint_ReportsNothing(t *testing.T) {
 	for _, opts := range [][]runtimemetrics.Option{
 		nil,
 		{runtimemetrics.WithGoDebug(true)},
-		{runtimemetrics.WithBuckets("seconds", runtimemetrics.NativeBuckets()), runtimemetrics.WithMaxSeries(5000)},
+		{runtimemetrics.WithBuckets("seconds", runtimemetrics.RuntimeBuckets()), runtimemetrics.WithMaxSeries(5000)},
 	} {
 		mfs := gather(t, runtimemetrics.NewCollector(opts...))
 		problems, err := promlint.NewWithMetricFamilies(mfs).Lint()
@@ -255,7 +255,7 @@ func TestGolden_FakeSampleTextExposition(t *testing.T) {
 func TestHistogram_ConversionPreservesCountsBoundsAndInf(t *testing.T) {
 	for _, layout := range []runtimemetrics.BucketLayout{
 		runtimemetrics.DefaultSecondsBuckets(),
-		runtimemetrics.NativeBuckets(),
+		runtimemetrics.RuntimeBuckets(),
 		runtimemetrics.FactorBuckets(1e-6, 4, 10),
 		runtimemetrics.ExplicitBuckets(0.5e-6, 1e-3, 1, 5),
 	} {
@@ -391,10 +391,10 @@ func TestHistogram_SumIsBucketMidpointEstimate(t *testing.T) {
 }
 
 func TestCardinalityGuard_DropsWholeMetricsAndReportsThem(t *testing.T) {
-	c := runtimemetrics.NewCollector(runtimemetrics.WithBuckets("seconds", runtimemetrics.NativeBuckets()))
+	c := runtimemetrics.NewCollector(runtimemetrics.WithBuckets("seconds", runtimemetrics.RuntimeBuckets()))
 	s := c.Sampler()
 	if s.DroppedSeries() == 0 {
-		t.Fatalf("native time buckets fit in %d series; the guard never tripped", runtimemetrics.DefaultMaxSeries)
+		t.Fatalf("runtime time buckets fit in %d series; the guard never tripped", runtimemetrics.DefaultMaxSeries)
 	}
 	if s.Series() > runtimemetrics.DefaultMaxSeries {
 		t.Errorf("Series() = %d, over the bound %d", s.Series(), runtimemetrics.DefaultMaxSeries)
@@ -573,22 +573,24 @@ func TestCollect_MetricsStayValidAfterLaterScrapes(t *testing.T) {
 	for m := range ch {
 		first = append(first, m)
 	}
-	var before []string
-	for _, m := range first {
-		var d dto.Metric
-		if err := m.Write(&d); err != nil {
-			t.Fatal(err)
+	written := func() []string {
+		var out []string
+		for _, m := range first {
+			var d dto.Metric
+			if err := m.Write(&d); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, d.String())
 		}
-		before = append(before, d.String())
+		return out
 	}
+	before := written()
 	for i := 0; i < 3; i++ {
 		gather(t, c)
 	}
-	for i, m := range first {
-		var d dto.Metric
-		_ = m.Write(&d)
-		if d.String() != before[i] {
-			t.Fatalf("metric %s changed after later scrapes:\n%s\n%s", m.Desc(), before[i], d.String())
+	for i, after := range written() {
+		if after != before[i] {
+			t.Fatalf("metric %s changed after later scrapes:\n%s\n%s", first[i].Desc(), before[i], after)
 		}
 	}
 }
@@ -692,12 +694,12 @@ func TestCollect_AllocationsDoNotGrowWithMetricsOrBuckets(t *testing.T) {
 	}
 	small, w1 := collectAllocs(runtimemetrics.NewCollector(runtimemetrics.WithPresets(runtimemetrics.Scheduler)))
 	big, w2 := collectAllocs(runtimemetrics.NewCollector(runtimemetrics.WithGoDebug(true),
-		runtimemetrics.WithBuckets("seconds", runtimemetrics.NativeBuckets()), runtimemetrics.WithMaxSeries(10000)))
+		runtimemetrics.WithBuckets("seconds", runtimemetrics.RuntimeBuckets()), runtimemetrics.WithMaxSeries(10000)))
 	if w1 != 0 || w2 != 0 {
 		t.Errorf("Write allocates: %v and %v per scrape's metrics, want 0", w1, w2)
 	}
 	if small != big || big > 16 {
-		t.Errorf("Collect allocates %v times for the Scheduler preset and %v for every metric with native buckets; want the same small constant", small, big)
+		t.Errorf("Collect allocates %v times for the Scheduler preset and %v for every metric with runtime buckets; want the same small constant", small, big)
 	}
 }
 

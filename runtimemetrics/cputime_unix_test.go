@@ -8,8 +8,8 @@ import (
 )
 
 // processCPU returns the CPU time (user + system) the process has used so
-// far. Benchmarks report it per op next to wall time: on a shared, loaded
-// machine wall time mostly measures the neighbours, CPU time much less.
+// far. Benchmarks report it per op next to wall time: unlike wall time, it
+// leaves out time the process spent waiting for a CPU.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

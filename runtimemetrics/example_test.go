@@ -1,8 +1,11 @@
 package runtimemetrics_test
 
 import (
+	"encoding/json"
+	"expvar"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 
 	"github.com/gmpkit/gmpkit/runtimemetrics"
@@ -12,7 +15,7 @@ import (
 )
 
 // Register the collector next to client_golang's default Go collector, and
-// serve the JSON snapshot and expvar from the same sampler.
+// serve the JSON snapshot of the same samples.
 func ExampleNewCollector() {
 	c := runtimemetrics.NewCollector(
 		runtimemetrics.WithPresets(runtimemetrics.Scheduler, runtimemetrics.GC, runtimemetrics.Sync),
@@ -25,7 +28,11 @@ func ExampleNewCollector() {
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/debug/runtimemetrics", c.Sampler().Handler())
 
-	mfs, _ := reg.Gather()
+	mfs, err := reg.Gather()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, mf := range mfs {
 		if mf.GetName() == "go_runtime_sched_latencies_seconds" {
 			h := mf.GetMetric()[0].GetHistogram()
@@ -93,8 +100,44 @@ func ExampleNewPoolCollector() {
 	// Output: gmpkit_workpool_tasks_completed_total pool images 10
 }
 
-// Serve the JSON snapshot of the default sampler, and publish it to expvar.
+// Serve a JSON snapshot of the runtime's metrics at /debug/runtimemetrics.
+// A program would register it with http.Handle; here a ServeMux of its own
+// answers one request.
 func ExampleHandler() {
-	http.Handle("/debug/runtimemetrics", runtimemetrics.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("/debug/runtimemetrics", runtimemetrics.Handler())
+
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/debug/runtimemetrics", nil))
+	var doc struct {
+		Metrics map[string]float64 `json:"metrics"`
+		Names   map[string]string  `json:"prometheus_names"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	fmt.Println(doc.Metrics["/sched/goroutines:goroutines"] >= 1)
+	fmt.Println(doc.Names["/sched/latencies:seconds"])
+	// Output:
+	// 200 application/json
+	// true
+	// go_runtime_sched_latencies_seconds
+}
+
+// Publish the runtime's metrics in expvar, so that /debug/vars shows them
+// under "runtime", read without stopping the world.
+func ExamplePublishExpvar() {
 	runtimemetrics.PublishExpvar("runtime")
+
+	var doc struct {
+		Metrics map[string]float64 `json:"metrics"`
+	}
+	if err := json.Unmarshal([]byte(expvar.Get("runtime").String()), &doc); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Metrics["/gc/heap/goal:bytes"] > 0)
+	// Output: true
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// PublishExpvar publishes [Default]() under name with [Sampler.PublishExpvar].
-func PublishExpvar(name string) { Default().PublishExpvar(name) }
+// PublishExpvar publishes the runtime's metrics, with the default selection
+// and layouts, in the expvar package under name, as [Sampler.PublishExpvar]
+// does. It reads from the same Sampler as [Handler].
+func PublishExpvar(name string) { defaultSampler().PublishExpvar(name) }
 
 // PublishExpvar publishes the Sampler's metrics in the expvar package under
 // name, so that /debug/vars shows them. Each time the variable is read it

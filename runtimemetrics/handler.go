@@ -13,15 +13,17 @@ import (
 // initialization runs before main.
 var processStart = time.Now()
 
+// defaultSampler is the Sampler behind [Handler] and [PublishExpvar], built
+// on first use with the default options.
 var defaultSampler = sync.OnceValue(func() *Sampler { return NewSampler() })
 
-// Default returns the package's default Sampler, built on first use with
-// the default options. [Handler] and [PublishExpvar] read from it.
-func Default() *Sampler { return defaultSampler() }
-
-// Handler returns [Default]().Handler(): a JSON snapshot of the runtime's
-// metrics, meant for /debug/runtimemetrics.
-func Handler() http.Handler { return Default().Handler() }
+// Handler returns an http.Handler that serves a JSON snapshot of the
+// runtime's metrics, with the default selection and layouts, for
+// /debug/runtimemetrics; [Sampler.Handler] describes the document. Every
+// Handler and [PublishExpvar] share one Sampler, built on first use. To
+// serve the samples a [Collector] exports, use its Sampler's Handler
+// instead.
+func Handler() http.Handler { return defaultSampler().Handler() }
 
 // The runtime metrics the derived SLIs are computed from.
 const (

@@ -27,7 +27,7 @@ const DefaultNamespace = "go_runtime"
 // DefaultMaxSeries is the default bound of the cardinality guard
 // ([WithMaxSeries]). The default selection with the default bucket layouts
 // needs 168 series on Go 1.26; keeping every runtime bucket of every
-// histogram ([NativeBuckets]) needs 1,182 and so trips the guard, which is
+// histogram ([RuntimeBuckets]) needs 1,182 and so trips the guard, which is
 // what the guard is for.
 const DefaultMaxSeries = 1000
 

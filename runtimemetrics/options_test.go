@@ -23,7 +23,7 @@ func TestMisuse_PanicsNameTheFunctionAndTheValue(t *testing.T) {
 		{"ExplicitBuckets", "0 bounds", func() { runtimemetrics.ExplicitBuckets() }},
 		{"ExplicitBuckets", "bound 1 at index 1", func() { runtimemetrics.ExplicitBuckets(2, 1) }},
 		{"ExplicitBuckets", "NaN", func() { runtimemetrics.ExplicitBuckets(math.NaN()) }},
-		{"WithBuckets", `unit ""`, func() { runtimemetrics.WithBuckets("", runtimemetrics.NativeBuckets()) }},
+		{"WithBuckets", `unit ""`, func() { runtimemetrics.WithBuckets("", runtimemetrics.RuntimeBuckets()) }},
 		{"WithBuckets", "zero BucketLayout", func() { runtimemetrics.WithBuckets("seconds", runtimemetrics.BucketLayout{}) }},
 		{"WithNamespace", `"my-app"`, func() { runtimemetrics.WithNamespace("my-app") }},
 		{"WithMaxSeries", "bound 0", func() { runtimemetrics.WithMaxSeries(0) }},
@@ -53,8 +53,8 @@ func TestPreset_StringAndPrefix(t *testing.T) {
 	if runtimemetrics.Scheduler.String() != "Scheduler" || runtimemetrics.Scheduler.Prefix() != "/sched/" {
 		t.Errorf("Scheduler: %q %q", runtimemetrics.Scheduler, runtimemetrics.Scheduler.Prefix())
 	}
-	if s := runtimemetrics.Preset(99).String(); s != "Preset(99)" {
-		t.Errorf("unknown preset: %q", s)
+	if s, p := runtimemetrics.Preset(99).String(), runtimemetrics.Preset(99).Prefix(); s != "Preset(99)" || p != "" {
+		t.Errorf("unknown preset: %q %q", s, p)
 	}
 }
 
@@ -66,7 +66,7 @@ func TestBucketLayout_GeneratedBounds(t *testing.T) {
 		{runtimemetrics.PowersOf(10, 1e-3, 1), "bounds[0.001 ... 1] (4)"},
 		{runtimemetrics.FactorBuckets(1, 3, 9), "bounds[1 3 9]"},
 		{runtimemetrics.ExplicitBuckets(0.5, 2), "bounds[0.5 2]"},
-		{runtimemetrics.NativeBuckets(), "native"},
+		{runtimemetrics.RuntimeBuckets(), "runtime"},
 		{runtimemetrics.BucketLayout{}, "invalid"},
 	} {
 		if got := tc.l.String(); got != tc.want {

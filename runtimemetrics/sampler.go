@@ -58,10 +58,8 @@ type metricInfo struct {
 // Prometheus family with a label, as the Prometheus naming guidelines ask
 // ("use labels to differentiate the characteristics of the thing being
 // measured"). The one such set is /godebug/non-default-behavior/<setting>:events:
-// 47 counters in Go 1.26 that differ only by the GODEBUG setting they
-// count, with no total among them. Folding them gives one name to query
-// (sum by (setting) works), and saves the registry and the text encoder
-// 46 metric families per scrape.
+// counters that differ only by the GODEBUG setting they count, with no
+// total among them.
 type foldedFamily struct {
 	prefix, suffix string // runtime name = prefix + label value + suffix
 	runtime        string // the runtime name the family's Prometheus name is spelled from
@@ -129,157 +127,207 @@ func NewSampler(opts ...Option) *Sampler {
 	return buildSampler(newConfig(opts), descs, edges)
 }
 
+// buildSampler builds a Sampler from the runtime's metric descriptions and
+// its histograms' bucket boundaries. Metrics are taken in runtime name
+// order, so that the cardinality guard leaves out the same ones every time.
 func buildSampler(cfg *config, descs []metrics.Description, edges map[string][]float64) *Sampler {
-	s := &Sampler{
-		namespace: cfg.namespace,
-		index:     make(map[string]int),
-		maxSeries: cfg.maxSeries,
+	b := newSamplerBuilder(cfg, edges)
+	descs = slices.Clone(descs)
+	slices.SortFunc(descs, func(x, y metrics.Description) int { return strings.Compare(x.Name, y.Name) })
+	for i := range descs {
+		b.add(&descs[i])
 	}
-	s.droppedName = "runtimemetrics_dropped_series"
+	return b.s
+}
+
+// A samplerBuilder builds a Sampler one runtime metric at a time.
+type samplerBuilder struct {
+	cfg   *config
+	edges map[string][]float64 // runtime name -> histogram boundaries
+	s     *Sampler
+	taken map[string]string // Prometheus name -> what it belongs to, for messages
+}
+
+func newSamplerBuilder(cfg *config, edges map[string][]float64) *samplerBuilder {
+	s := &Sampler{
+		namespace:   cfg.namespace,
+		index:       make(map[string]int),
+		maxSeries:   cfg.maxSeries,
+		droppedName: "runtimemetrics_dropped_series",
+	}
 	if cfg.namespace != "" {
 		s.droppedName = cfg.namespace + "_" + s.droppedName
 	}
-	taken := map[string]string{s.droppedName: "this package's cardinality-guard gauge"}
-	descs = slices.Clone(descs)
-	slices.SortFunc(descs, func(a, b metrics.Description) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
-	for i := range descs {
-		d := &descs[i]
-		m := Mapping{Runtime: d.Name}
-		typ, ok := typeOf(d)
-		if !ok {
-			m.Excluded = fmt.Sprintf("unsupported runtime/metrics kind %d", d.Kind)
-			s.mappings = append(s.mappings, m)
-			continue
-		}
-		m.Type = typ.String()
-		fam, labelValue := foldedOf(d.Name)
-		spelled := d.Name
-		if fam != nil && typ != typeHistogram {
-			spelled = fam.runtime
-		} else {
-			fam = nil
-		}
-		name, unit, valid := promName(cfg.namespace, spelled, typ)
-		owner := d.Name // what a taken name is recorded as belonging to
-		if fam != nil {
-			owner = "the " + fam.runtime + " family"
-			m.Labels = fam.label + "=" + strconv.Quote(labelValue)
-		}
-		var plan histPlan
-		series := 1
-		if typ == typeHistogram {
-			e := edges[d.Name]
-			if len(e) < 2 {
-				m.Excluded = "histogram without bucket boundaries"
-				s.mappings = append(s.mappings, m)
-				continue
-			}
-			layout, ok := cfg.layouts[unit]
-			if !ok {
-				layout = NativeBuckets()
-			}
-			plan = planHistogram(e, layout, unit == "bytes")
-			series = plan.series()
-		}
-		switch {
-		case !cfg.selected(d.Name, &m):
-		case !valid:
-			m.Excluded = fmt.Sprintf("%q is not a valid Prometheus metric name", name)
-		case taken[name] != "" && taken[name] != owner:
-			m.Excluded = fmt.Sprintf("name %q is already taken by %s", name, taken[name])
-		case typ == typeHistogram && (taken[name+"_bucket"] != "" || taken[name+"_count"] != "" || taken[name+"_sum"] != ""):
-			m.Excluded = fmt.Sprintf("histogram %q would collide with an existing _bucket, _count or _sum name", name)
-		case s.series+series > cfg.maxSeries:
-			m.Excluded = fmt.Sprintf("cardinality guard: its %d series would pass WithMaxSeries(%d)", series, cfg.maxSeries)
-			s.droppedSeries += series
-		default:
-			m.Name = name
-			taken[name] = owner
-			if typ == typeHistogram {
-				for _, suf := range [...]string{"_bucket", "_count", "_sum"} {
-					taken[name+suf] = d.Name
-				}
-			}
-			s.series += series
-			mi := metricInfo{
-				runtime: d.Name,
-				name:    name,
-				help:    summary(d.Description) + " (runtime/metrics " + d.Name + ")",
-				unit:    unit,
-				typ:     typ,
-			}
-			if fam != nil {
-				mi.help, mi.label, mi.labelValue = fam.help, fam.label, labelValue
-			}
-			if typ == typeHistogram {
-				mi.slot = len(s.hists)
-				s.hists = append(s.hists, histInfo{
-					histPlan: plan,
-					metric:   len(s.metrics),
-					rawOff:   s.nRaw,
-					bOff:     s.nBuckets,
-				})
-				s.nRaw += len(plan.to)
-				s.nBuckets += len(plan.le) + 1
-			} else {
-				mi.slot = s.nScalar
-				s.nScalar++
-			}
-			s.index[d.Name] = len(s.metrics)
-			s.metrics = append(s.metrics, mi)
-			s.samples = append(s.samples, metrics.Sample{Name: d.Name})
-		}
-		s.mappings = append(s.mappings, m)
+	return &samplerBuilder{
+		cfg:   cfg,
+		edges: edges,
+		s:     s,
+		taken: map[string]string{s.droppedName: "this package's cardinality-guard gauge"},
 	}
-	return s
 }
 
-// selected reports whether the configuration selects the runtime metric
-// name, and if not records why in m.
-func (c *config) selected(name string, m *Mapping) bool {
-	in := false
-	godebug := hasPrefix(name, presetPrefixes[GoDebug])
-	if c.presets == 0 {
-		in = !godebug
-		if !in {
-			m.Excluded = "/godebug/ metrics are off by default (WithGoDebug(true) adds them)"
-		}
-	} else {
-		for p := Preset(0); p < numPresets; p++ {
-			if c.presets&(1<<p) != 0 && hasPrefix(name, presetPrefixes[p]) {
-				in = true
+// A candidate is one runtime metric as it would be exported.
+type candidate struct {
+	d          *metrics.Description
+	m          Mapping
+	typ        metricType
+	name, unit string
+	valid      bool          // name is a valid Prometheus name
+	fam        *foldedFamily // nil unless the metric folds into a labelled family
+	labelValue string
+	owner      string // what the name is recorded as belonging to
+	plan       histPlan
+	series     int
+}
+
+// add decides what becomes of the runtime metric d, exports it if it may,
+// and records the decision in the Sampler's mappings.
+func (b *samplerBuilder) add(d *metrics.Description) {
+	c, why := b.describe(d)
+	if why == "" {
+		why = b.excluded(&c)
+	}
+	if why == "" && b.s.series+c.series > b.cfg.maxSeries {
+		why = fmt.Sprintf("cardinality guard: its %d series would pass WithMaxSeries(%d)", c.series, b.cfg.maxSeries)
+		b.s.droppedSeries += c.series
+	}
+	if why == "" {
+		b.accept(&c)
+	}
+	c.m.Excluded = why
+	b.s.mappings = append(b.s.mappings, c.m)
+}
+
+// describe works out how d would be exported: its type, name, labels and,
+// for a histogram, its bucket plan. It returns why d cannot be exported at
+// all, or "".
+func (b *samplerBuilder) describe(d *metrics.Description) (candidate, string) {
+	c := candidate{d: d, m: Mapping{Runtime: d.Name}, series: 1}
+	typ, ok := typeOf(d)
+	if !ok {
+		return c, fmt.Sprintf("unsupported runtime/metrics kind %d", d.Kind)
+	}
+	c.typ, c.m.Type = typ, typ.String()
+	c.spell(b.cfg.namespace)
+	if typ != typeHistogram {
+		return c, ""
+	}
+	e := b.edges[d.Name]
+	if len(e) < 2 {
+		return c, "histogram without bucket boundaries"
+	}
+	layout, ok := b.cfg.layouts[c.unit]
+	if !ok {
+		layout = RuntimeBuckets()
+	}
+	c.plan = planHistogram(e, layout, c.unit == "bytes")
+	c.series = c.plan.series()
+	return c, ""
+}
+
+// spell sets c's Prometheus name and unit and, when it folds into a
+// labelled family (histograms never do), the family and its label.
+func (c *candidate) spell(namespace string) {
+	spelled := c.d.Name
+	c.owner = c.d.Name
+	if fam, v := foldedOf(c.d.Name); fam != nil && c.typ != typeHistogram {
+		c.fam, c.labelValue = fam, v
+		spelled = fam.runtime
+		c.owner = "the " + fam.runtime + " family"
+		c.m.Labels = fam.label + "=" + strconv.Quote(v)
+	}
+	c.name, c.unit, c.valid = promName(namespace, spelled, c.typ)
+}
+
+// excluded returns why c is left out (not selected, or its name is invalid
+// or taken), or "" when nothing but the cardinality guard stands in its way.
+func (b *samplerBuilder) excluded(c *candidate) string {
+	if why := b.cfg.unselected(c.d.Name); why != "" {
+		return why
+	}
+	if !c.valid {
+		return fmt.Sprintf("%q is not a valid Prometheus metric name", c.name)
+	}
+	if owner := b.taken[c.name]; owner != "" && owner != c.owner {
+		return fmt.Sprintf("name %q is already taken by %s", c.name, owner)
+	}
+	if c.typ == typeHistogram {
+		for _, suf := range histogramSuffixes {
+			if b.taken[c.name+suf] != "" {
+				return fmt.Sprintf("histogram %q would collide with an existing _bucket, _count or _sum name", c.name)
 			}
 		}
-		if !in {
-			m.Excluded = "not in the presets chosen by WithPresets"
+	}
+	return ""
+}
+
+// histogramSuffixes are the names a Prometheus histogram's series add to
+// its family name.
+var histogramSuffixes = [...]string{"_bucket", "_count", "_sum"}
+
+// accept exports c: it claims c's names and gives it its slots in the
+// Sampler and its Snapshots.
+func (b *samplerBuilder) accept(c *candidate) {
+	s := b.s
+	c.m.Name = c.name
+	b.taken[c.name] = c.owner
+	s.series += c.series
+	mi := metricInfo{
+		runtime: c.d.Name,
+		name:    c.name,
+		help:    summary(c.d.Description) + " (runtime/metrics " + c.d.Name + ")",
+		unit:    c.unit,
+		typ:     c.typ,
+	}
+	if c.fam != nil {
+		mi.help, mi.label, mi.labelValue = c.fam.help, c.fam.label, c.labelValue
+	}
+	if c.typ == typeHistogram {
+		for _, suf := range histogramSuffixes {
+			b.taken[c.name+suf] = c.d.Name
+		}
+		mi.slot = len(s.hists)
+		s.hists = append(s.hists, histInfo{histPlan: c.plan, metric: len(s.metrics), rawOff: s.nRaw, bOff: s.nBuckets})
+		s.nRaw += len(c.plan.to)
+		s.nBuckets += len(c.plan.le) + 1
+	} else {
+		mi.slot = s.nScalar
+		s.nScalar++
+	}
+	s.index[c.d.Name] = len(s.metrics)
+	s.metrics = append(s.metrics, mi)
+	s.samples = append(s.samples, metrics.Sample{Name: c.d.Name})
+}
+
+// unselected returns why the configuration leaves out the runtime metric
+// name, or "" when it selects it. WithDeny wins over everything; WithGoDebug
+// and WithAllow add to what the presets select.
+func (c *config) unselected(name string) string {
+	for _, re := range c.deny {
+		if re.MatchString(name) {
+			return fmt.Sprintf("denied by WithDeny(%q)", re.String())
 		}
 	}
-	if godebug && c.godebug {
-		in = true
+	if c.godebug && strings.HasPrefix(name, presetPrefixes[GoDebug]) {
+		return ""
 	}
 	for _, re := range c.allow {
 		if re.MatchString(name) {
-			in = true
+			return ""
 		}
 	}
-	for _, re := range c.deny {
-		if re.MatchString(name) {
-			m.Excluded = fmt.Sprintf("denied by WithDeny(%q)", re.String())
-			return false
+	if c.presets == 0 {
+		if strings.HasPrefix(name, presetPrefixes[GoDebug]) {
+			return "/godebug/ metrics are off by default (WithGoDebug(true) adds them)"
+		}
+		return ""
+	}
+	for p := Preset(0); p < numPresets; p++ {
+		if c.presets&(1<<p) != 0 && strings.HasPrefix(name, presetPrefixes[p]) {
+			return ""
 		}
 	}
-	if in {
-		m.Excluded = ""
-	}
-	return in
+	return "not in the presets chosen by WithPresets"
 }
 
 // summary returns the first sentence of a runtime metric's description
@@ -303,8 +351,6 @@ func summary(desc string) string {
 	}
 	return desc[:end]
 }
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
 // Mappings returns what became of every runtime metric the Sampler was
 // built from (metrics.All of the running Go), in runtime name order: each

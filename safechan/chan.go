@@ -37,24 +37,9 @@ const closedBit = uint64(1) << 63
 
 // A Chan is a FIFO channel of values of type T that any goroutine may close,
 // any number of times, while other goroutines send and receive. Send never
-// panics because of a concurrent Close; it returns [ErrClosed] instead.
-// Every value accepted by Send or TrySend is received exactly once: Close
-// never drops buffered values, and receivers drain them before they get
-// ErrClosed.
-//
-// Ordering follows Go channels and extends them to Close:
-//
-//   - A Send that returns nil is synchronized before the completion of the
-//     Recv, TryRecv, All or Drain that receives its value. Values sent by
-//     one goroutine are received in the order they were sent.
-//   - Once Close has returned, no Send succeeds: every Send or TrySend that
-//     starts after any call to Close has returned returns ErrClosed. A Send
-//     that returns nil took effect before Close did, even if it returns
-//     while or just after Close runs, so its value is delivered.
-//   - A Send that returns an error did not enqueue its value.
-//   - Recv and TryRecv return ErrClosed only after every accepted value has
-//     been taken by some receiver: the enqueueing of each such value is
-//     synchronized before any Recv or TryRecv that returns ErrClosed.
+// panics because of a concurrent Close; it returns [ErrClosed] instead, and
+// Close never drops buffered values. The package documentation lists the
+// guarantees, among them how Send, the receives and Close are ordered.
 //
 // A Chan must be created with [New]; a zero Chan is not usable and its
 // methods panic. A Chan must not be copied after first use. Methods on a
@@ -101,10 +86,10 @@ func (c *Chan[T]) mustInit(method string) {
 
 // Send sends v, blocking until the value is accepted, the Chan is closed or
 // ctx is done. It returns nil if the value was accepted, [ErrClosed] if the
-// Chan was closed first, and context.Cause(ctx) if ctx ended first. If the
-// value can be accepted without blocking, Send accepts it even when ctx is
-// already done. On an unbuffered Chan the value is accepted only when a
-// receiver takes it.
+// Chan was closed first, and context.Cause(ctx) if ctx ended first. Send
+// accepts the value whenever it finds room, even when ctx is already done:
+// the context bounds the wait, not the send. On an unbuffered Chan the
+// value is accepted only when a receiver takes it.
 func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	if c == nil {
 		return ErrNil
@@ -124,36 +109,55 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 
 // sendWait is Send on a full ring: park until a receiver frees a slot,
 // Close, or ctx.
+//
+// A sender that took a wake-up looks at the ring before it checks ctx, so
+// the wake-up is never dropped: either the sender fills a free slot, and
+// then passes the wake-up on, since one pending wake-up may stand for
+// several free slots; or it finds the ring full again, the slot taken by
+// another sender. Giving up on ctx without looking would leave a free slot
+// beside a parked sender that nobody wakes.
 func (c *Chan[T]) sendWait(ctx context.Context, v T) error {
 	r := &c.ring
 	d := ctx.Done()
 	woken := false
 	for {
-		if d != nil && ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
 		// Register, then look again: a receiver that frees a slot after
 		// this Add sees it and leaves a wake-up on sendSig.
 		r.sendWaiters.Add(1)
 		o := r.trySend(v)
 		if o == full {
-			select {
-			case <-r.sendSig:
-			case <-c.done:
-			case <-d:
+			if d != nil && ctx.Err() != nil {
+				r.sendWaiters.Add(-1)
+				return context.Cause(ctx)
+			}
+			if c.park(ctx, d, r.sendSig, hookSendPark) {
+				woken = true
 			}
 		}
 		r.sendWaiters.Add(-1)
 		if o != full {
-			// Slots may have been freed for other parked senders too, and
-			// only one wake-up was pending: pass it on.
 			if woken && o == done && r.sendWaiters.Load() != 0 {
-				wake(r.sendSig)
+				wake(r.sendSig) // pass on the single pending wake-up
 			}
 			return sendResult(o)
 		}
-		woken = true
 	}
+}
+
+// park waits for a wake-up on sig, for Close or for d, ctx's Done channel,
+// and reports whether it took a wake-up. The caller has registered as a
+// waiter. point is the hook point before parking; point+1 follows a
+// wake-up.
+func (c *Chan[T]) park(ctx context.Context, d <-chan struct{}, sig chan struct{}, point int) bool {
+	hook(point, ctx)
+	select {
+	case <-sig:
+		hook(point+1, ctx)
+		return true
+	case <-c.done:
+	case <-d:
+	}
+	return false
 }
 
 func sendResult(o outcome) error {
@@ -183,9 +187,9 @@ func (c *Chan[T]) TrySend(v T) error {
 // Recv receives the next value, blocking until one is available, the Chan
 // is closed and drained, or ctx is done. It returns the value and nil,
 // [ErrClosed] once the Chan is closed and every accepted value has been
-// received, or context.Cause(ctx) if ctx ended first. If a value is
-// available without blocking, Recv returns it even when ctx is already done.
-// On error the value returned is the zero value of T.
+// received, or context.Cause(ctx) if ctx ended first. Recv returns a value
+// whenever it finds one, even when ctx is already done. On error the value
+// returned is the zero value of T.
 func (c *Chan[T]) Recv(ctx context.Context) (T, error) {
 	var zero T
 	if c == nil {
@@ -206,7 +210,8 @@ func (c *Chan[T]) Recv(ctx context.Context) (T, error) {
 }
 
 // recvWait is Recv on an empty ring: park until a sender fills a slot,
-// Close, or ctx.
+// Close, or ctx. Like sendWait, it looks at the ring after every wake-up
+// before it checks ctx, so a wake-up it takes is never dropped.
 func (c *Chan[T]) recvWait(ctx context.Context) (T, error) {
 	var zero T
 	r := &c.ring
@@ -222,10 +227,8 @@ func (c *Chan[T]) recvWait(ctx context.Context) (T, error) {
 				r.recvWaiters.Add(-1)
 				return zero, context.Cause(ctx)
 			}
-			select {
-			case <-r.recvSig:
-			case <-c.done:
-			case <-d:
+			if c.park(ctx, d, r.recvSig, hookRecvPark) {
+				woken = true
 			}
 		}
 		r.recvWaiters.Add(-1)
@@ -241,8 +244,6 @@ func (c *Chan[T]) recvWait(ctx context.Context) (T, error) {
 			// A sender has claimed the next slot and is filling it,
 			// without blocking: let it run, even after Close.
 			runtime.Gosched()
-		case empty:
-			woken = true
 		}
 	}
 }

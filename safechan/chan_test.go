@@ -3,11 +3,12 @@ package safechan_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gmpkit/gmpkit/safechan"
 )
@@ -25,17 +26,10 @@ func TestNew_NegativeCapacityPanicsNamingFunctionAndValue(t *testing.T) {
 	defer func() {
 		r := recover()
 		msg, ok := r.(string)
-		if !ok {
-			t.Fatalf("New(-1) panicked with %v (%T), want a string message", r, r)
-		}
-		for _, want := range []string{"safechan.New", "-1"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("panic message %q does not contain %q", msg, want)
-			}
-		}
-		if !strings.HasPrefix(msg, "safechan: ") {
-			t.Errorf("panic message %q is not prefixed with the package name", msg)
-		}
+		require.True(t, ok, "New(-1) panicked with %v (%T), want a string message", r, r)
+		assert.Contains(t, msg, "safechan.New")
+		assert.Contains(t, msg, "-1")
+		assert.True(t, strings.HasPrefix(msg, "safechan: "), "panic message %q is not prefixed with the package name", msg)
 	}()
 	safechan.New[int](-1)
 	t.Fatal("New(-1) did not panic")
@@ -44,44 +38,30 @@ func TestNew_NegativeCapacityPanicsNamingFunctionAndValue(t *testing.T) {
 func TestNew_LenCap(t *testing.T) {
 	for _, capacity := range []int{0, 1, 7} {
 		c := safechan.New[int](capacity)
-		if got := c.Cap(); got != capacity {
-			t.Errorf("Cap() = %d, want %d", got, capacity)
-		}
-		if got := c.Len(); got != 0 {
-			t.Errorf("Len() = %d on a new Chan, want 0", got)
-		}
+		assert.Equal(t, capacity, c.Cap(), "Cap")
+		assert.Zero(t, c.Len(), "Len of a new Chan")
 		for i := range capacity {
-			if err := c.TrySend(i); err != nil {
-				t.Fatalf("TrySend(%d) = %v with room", i, err)
-			}
+			require.NoError(t, c.TrySend(i), "TrySend with room")
 		}
-		if got := c.Len(); got != capacity {
-			t.Errorf("Len() = %d after filling, want %d", got, capacity)
-		}
+		assert.Equal(t, capacity, c.Len(), "Len after filling")
 	}
 }
 
 func TestNilChan_EveryMethodReturnsErrNilAtOnce(t *testing.T) {
 	var c *safechan.Chan[int]
 	ctx := context.Background() // no deadline: a hang would fail the test by timeout
-	if err := c.Send(ctx, 1); !errors.Is(err, safechan.ErrNil) {
-		t.Errorf("Send = %v, want ErrNil", err)
-	}
-	if err := c.TrySend(1); !errors.Is(err, safechan.ErrNil) {
-		t.Errorf("TrySend = %v, want ErrNil", err)
-	}
-	if v, err := c.Recv(ctx); !errors.Is(err, safechan.ErrNil) || v != 0 {
-		t.Errorf("Recv = %v, %v, want 0, ErrNil", v, err)
-	}
-	if v, err := c.TryRecv(); !errors.Is(err, safechan.ErrNil) || v != 0 {
-		t.Errorf("TryRecv = %v, %v, want 0, ErrNil", v, err)
-	}
-	if err := c.Close(); !errors.Is(err, safechan.ErrNil) {
-		t.Errorf("Close = %v, want ErrNil", err)
-	}
-	if rest, err := c.Drain(ctx); !errors.Is(err, safechan.ErrNil) || rest != nil {
-		t.Errorf("Drain = %v, %v, want nil, ErrNil", rest, err)
-	}
+	assert.ErrorIs(t, c.Send(ctx, 1), safechan.ErrNil, "Send")
+	assert.ErrorIs(t, c.TrySend(1), safechan.ErrNil, "TrySend")
+	v, err := c.Recv(ctx)
+	assert.ErrorIs(t, err, safechan.ErrNil, "Recv")
+	assert.Zero(t, v, "Recv")
+	v, err = c.TryRecv()
+	assert.ErrorIs(t, err, safechan.ErrNil, "TryRecv")
+	assert.Zero(t, v, "TryRecv")
+	assert.ErrorIs(t, c.Close(), safechan.ErrNil, "Close")
+	rest, err := c.Drain(ctx)
+	assert.ErrorIs(t, err, safechan.ErrNil, "Drain")
+	assert.Nil(t, rest, "Drain")
 	select {
 	case <-c.Done():
 	default:
@@ -90,9 +70,8 @@ func TestNilChan_EveryMethodReturnsErrNilAtOnce(t *testing.T) {
 	for v := range c.All() {
 		t.Errorf("All() on a nil *Chan yielded %v", v)
 	}
-	if c.Len() != 0 || c.Cap() != 0 {
-		t.Errorf("Len, Cap = %d, %d on a nil *Chan, want 0, 0", c.Len(), c.Cap())
-	}
+	assert.Zero(t, c.Len(), "Len")
+	assert.Zero(t, c.Cap(), "Cap")
 }
 
 func TestZeroChan_PanicsNamingNew(t *testing.T) {
@@ -107,9 +86,8 @@ func TestZeroChan_PanicsNamingNew(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
 				msg, _ := recover().(string)
-				if !strings.Contains(msg, "safechan.New") || !strings.Contains(msg, name) {
-					t.Errorf("panic %q does not name %s and safechan.New", msg, name)
-				}
+				assert.Contains(t, msg, "safechan.New")
+				assert.Contains(t, msg, name)
 			}()
 			call(new(safechan.Chan[int]))
 			t.Errorf("%s on a zero Chan did not panic", name)
@@ -119,13 +97,9 @@ func TestZeroChan_PanicsNamingNew(t *testing.T) {
 
 func TestClose_FirstNilThenErrClosedNeverPanics(t *testing.T) {
 	c := safechan.New[int](1)
-	if err := c.Close(); err != nil {
-		t.Fatalf("first Close = %v, want nil", err)
-	}
+	require.NoError(t, c.Close(), "first Close")
 	for range 3 {
-		if err := c.Close(); !errors.Is(err, safechan.ErrClosed) {
-			t.Fatalf("later Close = %v, want ErrClosed", err)
-		}
+		require.ErrorIs(t, c.Close(), safechan.ErrClosed, "later Close")
 	}
 }
 
@@ -141,61 +115,40 @@ func TestClose_ConcurrentCallsExactlyOneNil(t *testing.T) {
 	close(errs)
 	nils := 0
 	for err := range errs {
-		switch {
-		case err == nil:
+		if err == nil {
 			nils++
-		case !errors.Is(err, safechan.ErrClosed):
-			t.Errorf("Close = %v, want nil or ErrClosed", err)
+		} else {
+			assert.ErrorIs(t, err, safechan.ErrClosed, "Close")
 		}
 	}
-	if nils != 1 {
-		t.Errorf("%d Close calls returned nil, want exactly 1", nils)
-	}
+	assert.Equal(t, 1, nils, "Close calls that returned nil")
 }
 
 func TestSend_AfterCloseReturnsErrClosed(t *testing.T) {
 	for _, capacity := range []int{0, 4} {
 		c := safechan.New[int](capacity)
 		c.Close()
-		if err := c.Send(context.Background(), 1); !errors.Is(err, safechan.ErrClosed) {
-			t.Errorf("cap %d: Send after Close = %v, want ErrClosed", capacity, err)
-		}
-		if err := c.Send(canceled(), 1); !errors.Is(err, safechan.ErrClosed) {
-			t.Errorf("cap %d: Send with canceled ctx after Close = %v, want ErrClosed", capacity, err)
-		}
-		if err := c.TrySend(1); !errors.Is(err, safechan.ErrClosed) {
-			t.Errorf("cap %d: TrySend after Close = %v, want ErrClosed", capacity, err)
-		}
-		if c.Len() != 0 {
-			t.Errorf("cap %d: a failed Send enqueued its value: Len = %d", capacity, c.Len())
-		}
+		assert.ErrorIs(t, c.Send(context.Background(), 1), safechan.ErrClosed, "cap %d: Send after Close", capacity)
+		assert.ErrorIs(t, c.Send(canceled(), 1), safechan.ErrClosed, "cap %d: Send with canceled ctx after Close", capacity)
+		assert.ErrorIs(t, c.TrySend(1), safechan.ErrClosed, "cap %d: TrySend after Close", capacity)
+		assert.Zero(t, c.Len(), "cap %d: a failed Send enqueued its value", capacity)
 	}
 }
 
 func TestSend_ContextCauseWhenFull(t *testing.T) {
 	c := safechan.New[int](1)
-	if err := c.Send(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Send(canceled(), 2); !errors.Is(err, errCause) {
-		t.Errorf("Send on a full Chan with a canceled ctx = %v, want the cause", err)
-	}
-	if err := c.TrySend(2); !errors.Is(err, safechan.ErrFull) {
-		t.Errorf("TrySend on a full Chan = %v, want ErrFull", err)
-	}
-	if c.Len() != 1 {
-		t.Errorf("Len = %d after failed sends, want 1", c.Len())
-	}
+	require.NoError(t, c.Send(context.Background(), 1))
+	assert.ErrorIs(t, c.Send(canceled(), 2), errCause, "Send on a full Chan with a canceled ctx")
+	assert.ErrorIs(t, c.TrySend(2), safechan.ErrFull, "TrySend on a full Chan")
+	assert.Equal(t, 1, c.Len(), "Len after failed sends")
 }
 
 func TestSend_AcceptsWithoutBlockingEvenIfContextDone(t *testing.T) {
 	c := safechan.New[int](1)
-	if err := c.Send(canceled(), 7); err != nil {
-		t.Errorf("Send with room and a canceled ctx = %v, want nil", err)
-	}
-	if v, err := c.TryRecv(); v != 7 || err != nil {
-		t.Errorf("TryRecv = %v, %v, want 7, nil", v, err)
-	}
+	assert.NoError(t, c.Send(canceled(), 7), "Send with room and a canceled ctx")
+	v, err := c.TryRecv()
+	assert.NoError(t, err)
+	assert.Equal(t, 7, v)
 }
 
 func TestSend_BlockedSenderWokenByCloseGetsErrClosed(t *testing.T) {
@@ -213,28 +166,18 @@ func TestSend_BlockedSenderWokenByCloseGetsErrClosed(t *testing.T) {
 		// blocked Send has returned too.
 		c.Close()
 		for range senders {
-			if err := <-errs; !errors.Is(err, safechan.ErrClosed) {
-				t.Errorf("cap %d: blocked Send = %v, want ErrClosed", capacity, err)
-			}
+			assert.ErrorIs(t, <-errs, safechan.ErrClosed, "cap %d: blocked Send", capacity)
 		}
 		rest, err := c.Drain(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := capacity; len(rest) != want {
-			t.Errorf("cap %d: Drain = %v, want the %d buffered values only", capacity, rest, want)
-		}
+		require.NoError(t, err)
+		assert.Len(t, rest, capacity, "cap %d: Drain must return the buffered values only", capacity)
 	}
 }
 
 func TestSend_UnbufferedCompletesOnlyWhenReceiverTakesIt(t *testing.T) {
 	c := safechan.New[int](0)
-	if err := c.TrySend(1); !errors.Is(err, safechan.ErrFull) {
-		t.Fatalf("TrySend with no receiver waiting = %v, want ErrFull", err)
-	}
-	if err := c.Send(canceled(), 1); !errors.Is(err, errCause) {
-		t.Fatalf("Send with no receiver and a canceled ctx = %v, want the cause", err)
-	}
+	require.ErrorIs(t, c.TrySend(1), safechan.ErrFull, "TrySend with no receiver waiting")
+	require.ErrorIs(t, c.Send(canceled(), 1), errCause, "Send with no receiver and a canceled ctx")
 	sent := make(chan error, 1)
 	go func() { sent <- c.Send(context.Background(), 42) }()
 	select {
@@ -243,12 +186,9 @@ func TestSend_UnbufferedCompletesOnlyWhenReceiverTakesIt(t *testing.T) {
 	default:
 	}
 	v, err := c.Recv(context.Background())
-	if v != 42 || err != nil {
-		t.Fatalf("Recv = %v, %v, want 42, nil", v, err)
-	}
-	if err := <-sent; err != nil {
-		t.Fatalf("Send = %v after the value was taken, want nil", err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 42, v)
+	require.NoError(t, <-sent, "Send after the value was taken")
 	c.Close()
 }
 
@@ -260,30 +200,24 @@ func TestRecv_DrainsBufferThenErrClosed(t *testing.T) {
 	c.Close()
 	for i := range 3 {
 		v, err := c.Recv(context.Background())
-		if v != i || err != nil {
-			t.Fatalf("Recv = %v, %v, want %d, nil", v, err, i)
-		}
+		require.NoError(t, err)
+		require.Equal(t, i, v)
 	}
-	if _, err := c.Recv(context.Background()); !errors.Is(err, safechan.ErrClosed) {
-		t.Errorf("Recv after drain = %v, want ErrClosed", err)
-	}
-	if _, err := c.Recv(canceled()); !errors.Is(err, safechan.ErrClosed) {
-		t.Errorf("Recv(canceled) after drain = %v, want ErrClosed", err)
-	}
-	if _, err := c.TryRecv(); !errors.Is(err, safechan.ErrClosed) {
-		t.Errorf("TryRecv after drain = %v, want ErrClosed", err)
-	}
+	_, err := c.Recv(context.Background())
+	assert.ErrorIs(t, err, safechan.ErrClosed, "Recv after drain")
+	_, err = c.Recv(canceled())
+	assert.ErrorIs(t, err, safechan.ErrClosed, "Recv(canceled) after drain")
+	_, err = c.TryRecv()
+	assert.ErrorIs(t, err, safechan.ErrClosed, "TryRecv after drain")
 }
 
 func TestRecv_ContextCauseWhenEmpty(t *testing.T) {
 	for _, capacity := range []int{0, 2} {
 		c := safechan.New[int](capacity)
-		if _, err := c.Recv(canceled()); !errors.Is(err, errCause) {
-			t.Errorf("cap %d: Recv on an empty Chan with canceled ctx = %v, want the cause", capacity, err)
-		}
-		if _, err := c.TryRecv(); !errors.Is(err, safechan.ErrEmpty) {
-			t.Errorf("cap %d: TryRecv on an empty Chan = %v, want ErrEmpty", capacity, err)
-		}
+		_, err := c.Recv(canceled())
+		assert.ErrorIs(t, err, errCause, "cap %d: Recv on an empty Chan with canceled ctx", capacity)
+		_, err = c.TryRecv()
+		assert.ErrorIs(t, err, safechan.ErrEmpty, "cap %d: TryRecv on an empty Chan", capacity)
 	}
 }
 
@@ -297,9 +231,7 @@ func TestRecv_ConsumerWalkingAwayLeaksNothing(t *testing.T) {
 		got <- err
 	}()
 	cancel(errCause)
-	if err := <-got; !errors.Is(err, errCause) {
-		t.Errorf("Recv after cancel = %v, want the cause", err)
-	}
+	assert.ErrorIs(t, <-got, errCause, "Recv after cancel")
 	// The abandoned Chan is never closed: nothing may still wait on it.
 }
 
@@ -317,9 +249,7 @@ func TestAll_YieldsInOrderUntilClosedAndDrained(t *testing.T) {
 	for v := range c.All() {
 		got = append(got, v)
 	}
-	if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(got, want) {
-		t.Errorf("All() = %v, want %v", got, want)
-	}
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
 }
 
 func TestAll_BreakStopsWithoutConsumingMore(t *testing.T) {
@@ -332,9 +262,7 @@ func TestAll_BreakStopsWithoutConsumingMore(t *testing.T) {
 			break
 		}
 	}
-	if c.Len() != 2 {
-		t.Errorf("Len = %d after breaking at the second value, want 2", c.Len())
-	}
+	assert.Equal(t, 2, c.Len(), "Len after breaking at the second value")
 }
 
 func TestDrain_ReturnsLeftoversAfterClose(t *testing.T) {
@@ -342,29 +270,24 @@ func TestDrain_ReturnsLeftoversAfterClose(t *testing.T) {
 	for _, s := range []string{"a", "b", "c"} {
 		c.TrySend(s)
 	}
-	if _, err := c.TryRecv(); err != nil {
-		t.Fatal(err)
-	}
+	_, err := c.TryRecv()
+	require.NoError(t, err)
 	c.Close()
 	rest, err := c.Drain(canceled()) // closed already: ctx does not matter
-	if err != nil || !slices.Equal(rest, []string{"b", "c"}) {
-		t.Errorf("Drain = %q, %v, want [b c], nil", rest, err)
-	}
+	assert.NoError(t, err)
+	assert.Equal(t, []string{"b", "c"}, rest)
 	rest, err = c.Drain(context.Background())
-	if err != nil || len(rest) != 0 {
-		t.Errorf("second Drain = %q, %v, want nothing, nil", rest, err)
-	}
+	assert.NoError(t, err)
+	assert.Empty(t, rest, "second Drain")
 }
 
 func TestDrain_WaitsForCloseOrContext(t *testing.T) {
 	c := safechan.New[int](2)
 	c.TrySend(1)
-	if rest, err := c.Drain(canceled()); !errors.Is(err, errCause) || rest != nil {
-		t.Errorf("Drain before Close with canceled ctx = %v, %v, want nil, cause", rest, err)
-	}
-	if c.Len() != 1 {
-		t.Errorf("a failed Drain took values: Len = %d, want 1", c.Len())
-	}
+	rest, err := c.Drain(canceled())
+	assert.ErrorIs(t, err, errCause, "Drain before Close with canceled ctx")
+	assert.Nil(t, rest)
+	assert.Equal(t, 1, c.Len(), "a failed Drain took values")
 	got := make(chan []int, 1)
 	go func() {
 		rest, err := c.Drain(context.Background())
@@ -375,16 +298,12 @@ func TestDrain_WaitsForCloseOrContext(t *testing.T) {
 	}()
 	c.TrySend(2)
 	c.Close()
-	if rest := <-got; !slices.Equal(rest, []int{1, 2}) {
-		t.Errorf("Drain = %v, want [1 2]", rest)
-	}
+	assert.Equal(t, []int{1, 2}, <-got)
 }
 
 func TestDone_ClosedByClose(t *testing.T) {
 	c := safechan.New[int](0)
-	if d1, d2 := c.Done(), c.Done(); d1 != d2 {
-		t.Error("Done returned different channels")
-	}
+	require.Equal(t, c.Done(), c.Done(), "Done returned different channels")
 	select {
 	case <-c.Done():
 		t.Fatal("Done closed before Close")
@@ -397,16 +316,11 @@ func TestDone_ClosedByClose(t *testing.T) {
 func TestErrors_AreDistinctAndNamed(t *testing.T) {
 	errs := []error{safechan.ErrClosed, safechan.ErrFull, safechan.ErrEmpty, safechan.ErrNil}
 	for i, a := range errs {
-		if !strings.HasPrefix(a.Error(), "safechan: ") {
-			t.Errorf("%q is not prefixed with the package name", a)
-		}
+		assert.True(t, strings.HasPrefix(a.Error(), "safechan: "), "%q is not prefixed with the package name", a)
 		for _, b := range errs[i+1:] {
-			if errors.Is(a, b) {
-				t.Errorf("%v and %v are not distinct", a, b)
-			}
+			assert.NotErrorIs(t, a, b)
 		}
 	}
-	_ = fmt.Sprint(errs)
 }
 
 func TestSend_ParkedSenderGetsCauseWhenContextEnds(t *testing.T) {
@@ -419,12 +333,8 @@ func TestSend_ParkedSenderGetsCauseWhenContextEnds(t *testing.T) {
 		got := make(chan error, 1)
 		go func() { got <- c.Send(ctx, 99) }()
 		cancel(errCause)
-		if err := <-got; !errors.Is(err, errCause) {
-			t.Errorf("cap %d: parked Send after cancel = %v, want the cause", capacity, err)
-		}
-		if c.Len() != capacity {
-			t.Errorf("cap %d: Len = %d, want %d: a canceled Send enqueued its value", capacity, c.Len(), capacity)
-		}
+		assert.ErrorIs(t, <-got, errCause, "cap %d: parked Send after cancel", capacity)
+		assert.Equal(t, capacity, c.Len(), "cap %d: a canceled Send enqueued its value", capacity)
 		c.Close()
 	}
 }
@@ -442,9 +352,7 @@ func TestRecv_ParkedReceiverWokenByClose(t *testing.T) {
 		}
 		c.Close()
 		for range receivers {
-			if err := <-got; !errors.Is(err, safechan.ErrClosed) {
-				t.Errorf("cap %d: parked Recv after Close = %v, want ErrClosed", capacity, err)
-			}
+			assert.ErrorIs(t, <-got, safechan.ErrClosed, "cap %d: parked Recv after Close", capacity)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/gmpkit/gmpkit/safechan"
 )
@@ -119,4 +120,61 @@ func ExampleChan_nil() {
 	var c *safechan.Chan[int]
 	fmt.Println(c.Send(context.Background(), 1))
 	// Output: safechan: method called on nil *Chan
+}
+
+// New makes a Chan with room for capacity values; capacity 0 makes an
+// unbuffered one, whose Send waits for a receiver.
+func ExampleNew() {
+	c := safechan.New[string](2)
+	fmt.Println(c.TrySend("a"), c.TrySend("b"), c.TrySend("c"))
+	fmt.Println(c.Len(), c.Cap())
+
+	u := safechan.New[string](0)
+	fmt.Println(u.TrySend("a")) // no receiver is waiting
+	// Output:
+	// <nil> <nil> safechan: channel full
+	// 2 2
+	// safechan: channel full
+}
+
+// Send waits for room until its context ends, and fails at once after
+// Close, instead of panicking as a send on a closed Go channel does.
+func ExampleChan_Send() {
+	c := safechan.New[int](1)
+	ctx := context.Background()
+	fmt.Println(c.Send(ctx, 1)) // there is room
+
+	full, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	fmt.Println(c.Send(full, 2)) // full: waits until the deadline
+
+	c.Close()
+	fmt.Println(c.Send(ctx, 3))
+	v, err := c.Recv(ctx)
+	fmt.Println(v, err) // the value accepted before Close is still there
+	// Output:
+	// <nil>
+	// context deadline exceeded
+	// safechan: channel closed
+	// 1 <nil>
+}
+
+// All ranges over the values until the Chan is closed and drained.
+func ExampleChan_All() {
+	c := safechan.New[int](2)
+	go func() {
+		for i := 1; i <= 3; i++ {
+			if err := c.Send(context.Background(), i*i); err != nil {
+				panic(err)
+			}
+		}
+		c.Close()
+	}()
+	for v := range c.All() {
+		fmt.Println(v)
+	}
+	// Output:
+	// 1
+	// 4
+	// 9
 }

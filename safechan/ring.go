@@ -71,7 +71,7 @@ func (r *ring[T]) index(pos uint64) uint64 {
 
 // wake leaves a wake-up on sig unless one is already pending. One pending
 // wake-up is enough: a parked goroutine that wakes and succeeds passes the
-// wake-up on if others still wait (see chain), so none is lost.
+// wake-up on if others still wait (see sendWait), so none is lost.
 func wake(sig chan struct{}) {
 	select {
 	case sig <- struct{}{}:

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gmpkit/gmpkit/safechan"
 )
@@ -109,42 +110,7 @@ func conservationRound(t *testing.T, capacity int, seed uint64, perSender int) {
 	got := make([][]int, receivers)
 	var rwg sync.WaitGroup
 	for r := range receivers {
-		rwg.Go(func() {
-			switch r % 3 {
-			case 0:
-				for v := range c.All() {
-					got[r] = append(got[r], v)
-				}
-			case 1:
-				for {
-					v, err := c.Recv(context.Background())
-					if errors.Is(err, safechan.ErrClosed) {
-						return
-					}
-					if err != nil {
-						t.Errorf("Recv = %v", err)
-						return
-					}
-					got[r] = append(got[r], v)
-				}
-			case 2:
-				for {
-					v, err := c.TryRecv()
-					if errors.Is(err, safechan.ErrClosed) {
-						return
-					}
-					if errors.Is(err, safechan.ErrEmpty) {
-						runtime.Gosched()
-						continue
-					}
-					if err != nil {
-						t.Errorf("TryRecv = %v", err)
-						return
-					}
-					got[r] = append(got[r], v)
-				}
-			}
-		})
+		rwg.Go(func() { got[r] = receiveUntilClosed(t, c, r%3) })
 	}
 
 	wg.Wait()
@@ -153,8 +119,7 @@ func conservationRound(t *testing.T, capacity int, seed uint64, perSender int) {
 	var rest []int
 	if rng.IntN(2) == 0 {
 		var err error
-		rest, err = c.Drain(context.Background())
-		if err != nil {
+		if rest, err = c.Drain(context.Background()); err != nil {
 			t.Fatalf("Drain after Close = %v", err)
 		}
 	}
@@ -163,13 +128,56 @@ func conservationRound(t *testing.T, capacity int, seed uint64, perSender int) {
 	if n := lateSuccess.Load(); n != 0 {
 		t.Errorf("%d Sends that started after Close returned succeeded", n)
 	}
+	checkExactlyOnce(t, accepted, append(got, rest)...)
+}
+
+// receiveUntilClosed receives from c until it is closed and drained, with
+// All (way 0), Recv (way 1) or TryRecv (way 2), and returns the values in
+// the order received.
+func receiveUntilClosed(t *testing.T, c *safechan.Chan[int], way int) []int {
+	var got []int
+	if way == 0 {
+		for v := range c.All() {
+			got = append(got, v)
+		}
+		return got
+	}
+	for {
+		var v int
+		var err error
+		if way == 1 {
+			v, err = c.Recv(context.Background())
+		} else {
+			v, err = c.TryRecv()
+		}
+		switch {
+		case err == nil:
+			got = append(got, v)
+		case errors.Is(err, safechan.ErrClosed):
+			return got
+		case way == 2 && errors.Is(err, safechan.ErrEmpty):
+			runtime.Gosched()
+		default:
+			t.Errorf("receive = %v", err)
+			return got
+		}
+	}
+}
+
+// checkExactlyOnce checks that the values received, one slice per receiver
+// in the order it received them, are exactly the accepted ones, each once,
+// and that each receiver got each sender's values in the order they were
+// sent. accepted[s][i] records whether Send or TrySend of value(s, i)
+// returned nil.
+func checkExactlyOnce(t *testing.T, accepted [][]bool, received ...[]int) {
+	t.Helper()
 	seen := make(map[int]int)
-	for r, vs := range append(got, rest) {
+	for r, vs := range received {
 		last := make(map[int]int) // per sender, the last sequence seen by r
 		for _, v := range vs {
 			seen[v]++
 			s, i := v>>32, v&(1<<32-1)
-			if s >= senders || i >= perSender || !accepted[s][i] {
+			if s >= len(accepted) || i >= len(accepted[s]) || !accepted[s][i] {
 				t.Errorf("receiver %d got %d/%d, whose Send failed", r, s, i)
 			}
 			if prev, ok := last[s]; ok && prev >= i {
@@ -183,7 +191,7 @@ func conservationRound(t *testing.T, capacity int, seed uint64, perSender int) {
 			t.Errorf("value %d/%d received %d times", v>>32, v&(1<<32-1), n)
 		}
 	}
-	for s := range senders {
+	for s := range accepted {
 		for i, ok := range accepted[s] {
 			if ok && seen[value(s, i)] == 0 {
 				t.Errorf("value %d/%d was accepted and never received", s, i)
@@ -195,14 +203,15 @@ func conservationRound(t *testing.T, capacity int, seed uint64, perSender int) {
 // TestParking_NoWakeUpLost moves values through a small buffer with more
 // goroutines than slots on each side, so that senders and receivers park
 // again and again. A lost wake-up would leave a goroutine parked with work
-// available: the test would hang and fail by timeout. Every value must
-// arrive exactly once.
+// available: the round would hang, and the watchdog fails it. Every value
+// must arrive exactly once.
 func TestParking_NoWakeUpLost(t *testing.T) {
 	rounds, perSender := stressSizes()
 	for _, capacity := range []int{1, 2, 5} {
 		for round := range rounds / 4 {
 			const senders, receivers = 6, 6
 			c := safechan.New[int](capacity)
+			stop := watchdog(t, fmt.Sprintf("round %d at cap %d", round, capacity), func() { c.Close() })
 			var wg sync.WaitGroup
 			for s := range senders {
 				wg.Go(func() {
@@ -245,10 +254,123 @@ func TestParking_NoWakeUpLost(t *testing.T) {
 			}
 			wg.Wait()
 			rwg.Wait()
+			stop()
 			c.Close()
 			if got, want := received.Load(), total; got != want {
 				t.Fatalf("cap %d round %d: received %d values, want %d", capacity, round, got, want)
 			}
 		}
 	}
+}
+
+// TestParking_ImpatientWaitersStrandNoPatientOne runs patient senders and
+// receivers, whose calls wait as long as it takes, beside impatient ones
+// whose contexts end after a few microseconds, often just as they are woken.
+// A woken waiter that gives up without passing its wake-up on would leave a
+// patient sender parked beside a free slot (or a patient receiver beside a
+// buffered value) once the impatient ones have stopped: the round would
+// hang, and the watchdog fails it. Every patient Send must succeed, and
+// every accepted value must arrive exactly once, in per-sender order.
+func TestParking_ImpatientWaitersStrandNoPatientOne(t *testing.T) {
+	rounds, perSender := stressSizes()
+	for _, capacity := range []int{0, 1, 2, 4} {
+		t.Run(fmt.Sprintf("cap=%d", capacity), func(t *testing.T) {
+			for round := range rounds / 4 {
+				rng := rand.New(rand.NewPCG(uint64(round), uint64(capacity)))
+				impatientRound(t, capacity, rng, perSender)
+				if t.Failed() {
+					t.Fatalf("failed in round %d", round)
+				}
+			}
+		})
+	}
+}
+
+// impatientContext returns a context that ends a few microseconds from
+// now, by its deadline or by an explicit cancel with errCause.
+func impatientContext(parent context.Context, rng *rand.Rand) (context.Context, func()) {
+	d := time.Duration(rng.IntN(50_000))
+	if rng.IntN(2) == 0 {
+		return context.WithTimeout(parent, d)
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	timer := time.AfterFunc(d, func() { cancel(errCause) })
+	return ctx, func() {
+		timer.Stop()
+		cancel(nil)
+	}
+}
+
+func impatientRound(t *testing.T, capacity int, rng *rand.Rand, perPatient int) {
+	const patientSenders, impatientSenders = 2, 6
+	const patientReceivers, impatientReceivers = 2, 3
+	c := safechan.New[int](capacity)
+	root, rescue := context.WithCancel(context.Background())
+	defer rescue()
+	stop := watchdog(t, fmt.Sprintf("a round at cap %d", capacity), func() {
+		rescue()
+		c.Close()
+	})
+
+	accepted := make([][]bool, patientSenders+impatientSenders)
+	var wg sync.WaitGroup
+	for s := range accepted {
+		patient := s < patientSenders
+		n := perPatient
+		if !patient {
+			n = perPatient / 10 // the impatient stop early, leaving the patient alone
+		}
+		accepted[s] = make([]bool, n)
+		srng := rand.New(rand.NewPCG(rng.Uint64(), uint64(s)))
+		wg.Go(func() {
+			for i := range n {
+				ctx, cancel := root, func() {}
+				if !patient {
+					ctx, cancel = impatientContext(root, srng)
+				}
+				err := c.Send(ctx, value(s, i))
+				cancel()
+				switch {
+				case err == nil:
+					accepted[s][i] = true
+				case patient:
+					t.Errorf("patient Send = %v, want nil", err)
+					return
+				case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, errCause):
+					t.Errorf("impatient Send = %v, want nil or its context's cause", err)
+				}
+			}
+		})
+	}
+
+	got := make([][]int, patientReceivers+impatientReceivers)
+	var rwg sync.WaitGroup
+	for r := range got {
+		rrng := rand.New(rand.NewPCG(rng.Uint64(), uint64(r)))
+		rwg.Go(func() {
+			for {
+				ctx, cancel := root, func() {}
+				if r >= patientReceivers {
+					ctx, cancel = impatientContext(root, rrng)
+				}
+				v, err := c.Recv(ctx)
+				cancel()
+				switch {
+				case err == nil:
+					got[r] = append(got[r], v)
+				case errors.Is(err, safechan.ErrClosed):
+					return
+				case r < patientReceivers || root.Err() != nil:
+					t.Errorf("patient Recv = %v, want a value or ErrClosed", err)
+					return
+				}
+			}
+		})
+	}
+
+	wg.Wait()
+	c.Close() // every Send has returned: Close rescues nobody
+	rwg.Wait()
+	stop()
+	checkExactlyOnce(t, accepted, got...)
 }

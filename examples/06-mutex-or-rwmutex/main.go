@@ -1,18 +1,16 @@
-// Lesson 6, Mutex or RWMutex: the crossover on your machine, measured with
-// mutexbench, in under 20 seconds.
+// Lesson 6, Mutex or RWMutex: measure, don't guess.
 //
-//	go run ./examples/06-mutex-or-rwmutex          # 10 to 15 s
+//	go run ./examples/06-mutex-or-rwmutex          # about 10 s
 //	go run ./examples/06-mutex-or-rwmutex -short   # about 1 s, coarse
 //
 // The trap: "the data is read-mostly, so RWMutex". An RWMutex read lock is
 // not free: every RLock and RUnlock is an atomic add on one shared counter,
-// so readers on different cores still fight over a cache line, and with a
-// short critical section that costs as much as the Mutex it replaced. The
-// lesson first measures both locks at a few read ratios, the way the
-// decision is usually made, and shows the ratio: often no win at all. The
-// fix is to measure instead of guess: mutexbench.Crossover bisects the read
-// ratio at which RWMutex starts to win on this machine, for a short and a
-// long critical section, and says how sharp the answer is.
+// so readers on different cores still fight over a cache line. The lesson
+// shows the usual quick check (both locks at 50, 90 and 99% reads), then
+// the whole curve from mutexbench.Crossover, for a short and a long
+// critical section. Both come from the same interleaved rounds, and every
+// verdict follows one rule: a lock wins only when the 95% confidence
+// interval of its paired ratio lies outside parity ± the measured noise.
 package main
 
 import (
@@ -25,14 +23,13 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gmpkit/gmpkit/mutexbench"
 )
 
 func main() {
-	short := flag.Bool("short", false, "short runs and a coarse bisection: about a second, noisy")
+	short := flag.Bool("short", false, "two rounds of 5 ms runs and a coarse bisection: about a second, noisy")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -44,111 +41,114 @@ func main() {
 
 // sizes are the knobs short mode turns down.
 type sizes struct {
-	runFor     time.Duration // one measurement
-	repeats    int           // per lock per probe
+	runFor     time.Duration // one timed run of one lock
+	rounds     int           // per lock and read share
 	resolution float64       // bisection stops at this width, in percentage points
 	sections   []mutexbench.CriticalSection
 }
 
 func run(ctx context.Context, w io.Writer, short bool) error {
-	sz := sizes{runFor: 100 * time.Millisecond, repeats: 3, resolution: 2,
+	sz := sizes{runFor: 40 * time.Millisecond, rounds: 7, resolution: 2,
 		sections: []mutexbench.CriticalSection{mutexbench.ShortCS, mutexbench.LongCS}}
 	if short {
-		sz = sizes{runFor: 10 * time.Millisecond, repeats: 1, resolution: 12.5,
+		sz = sizes{runFor: 5 * time.Millisecond, rounds: 2, resolution: 12.5,
 			sections: []mutexbench.CriticalSection{mutexbench.ShortCS}}
 	}
-	fmt.Fprintf(w, "GOMAXPROCS=%d, one work unit costs %.2f ns on this machine\n\n", runtime.GOMAXPROCS(0), mutexbench.UnitCost())
-	if err := trap(ctx, w, sz); err != nil {
-		return err
+	fmt.Fprintf(w, "GOMAXPROCS=%d, as many goroutines, %d rounds of %v per lock and read share\n\n",
+		runtime.GOMAXPROCS(0), sz.rounds, sz.runFor)
+	for i, cs := range sz.sections {
+		res, err := mutexbench.Crossover(ctx, mutexbench.Scenario{
+			ReadWork: cs.Read, WriteWork: cs.Write, OutsideWork: 50 * time.Nanosecond, Duration: sz.runFor,
+		}, mutexbench.WithRounds(sz.rounds), mutexbench.WithResolution(sz.resolution))
+		if err != nil {
+			return err
+		}
+		for _, p := range res.Probes {
+			if p.Violations != 0 {
+				return fmt.Errorf("a lock let a reader see a write in progress at %g%% reads", p.ReadPercent)
+			}
+		}
+		if i == 0 {
+			trap(w, res)
+			fmt.Fprintln(w, "== The fix: measure the whole curve with mutexbench.Crossover ==")
+			fmt.Fprintln(w, "predict: from what share of reads does RWMutex win here, for 20 ns and for 200 ns?")
+		}
+		fix(w, cs, res)
 	}
-	return fix(ctx, w, sz)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "why: RWMutex lets readers overlap, but every RLock and RUnlock writes the one shared")
+	fmt.Fprintln(w, "     reader count, and each writer waits for the readers to drain. Which effect wins")
+	fmt.Fprintln(w, "     depends on the critical section, the cores, the mix of reads and writes, and how")
+	fmt.Fprintln(w, "     each lock queues its waiters; with one P readers never overlap at all. So the")
+	fmt.Fprintln(w, "     answer is a measurement, not a rule of thumb: where it is a wash, keep the Mutex.")
+	return nil
 }
 
-// scenario is the workload of both halves: GOMAXPROCS goroutines, the given
-// critical section, a little work outside the lock.
-func scenario(cs mutexbench.CriticalSection, readPercent float64, d time.Duration) mutexbench.Scenario {
-	return mutexbench.Scenario{
-		ReadPercent: readPercent,
-		ReadWork:    cs.Read,
-		WriteWork:   cs.Write,
-		OutsideWork: 50 * time.Nanosecond,
-		Duration:    d,
-	}
-}
-
-// trap measures both locks once at three read ratios with a short critical
-// section, as a quick "it's read-mostly" check would.
-func trap(ctx context.Context, w io.Writer, sz sizes) error {
+// trap shows the quick check at 50, 90 and 99% reads. Its rows are the
+// crossover's own probes at those shares, so the two halves cannot
+// disagree.
+func trap(w io.Writer, res mutexbench.CrossoverResult) {
 	fmt.Fprintln(w, "== The trap: \"read-mostly, so RWMutex\" ==")
 	fmt.Fprintln(w, "predict: at 90% reads and a 20 ns critical section, how much faster is RWMutex?")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "reads\tmutex ops/s\trwmutex ops/s\trwmutex/mutex\tverdict\t")
-	for _, reads := range []float64{50, 90, 99} {
-		s := scenario(mutexbench.ShortCS, reads, sz.runFor)
-		m, err := mutexbench.Run(ctx, s, mutexbench.Mutex())
-		if err != nil {
-			return err
+	fmt.Fprintf(w, "  reads  mutex ops/s  rwmutex ops/s  rwmutex/mutex [95%% CI]  verdict (noise ±%.0f%%)\n", res.Noise*100)
+	for _, p := range res.Probes {
+		if p.ReadPercent == 50 || p.ReadPercent == 90 || p.ReadPercent == 99 {
+			fmt.Fprintf(w, "  %4g%%  %11s  %13s  %-22s  %s\n", p.ReadPercent,
+				mops(p.BaselineOps.Median), mops(p.CandidateOps.Median), ratio(p), verdict(p.Verdict))
 		}
-		rw, err := mutexbench.Run(ctx, s, mutexbench.RWMutex())
-		if err != nil {
-			return err
-		}
-		if m.Violations+rw.Violations != 0 {
-			return fmt.Errorf("trap: a lock let a reader see a write in progress (%d, %d)", m.Violations, rw.Violations)
-		}
-		ratio := rw.Throughput / m.Throughput
-		verdict := "RWMutex wins"
-		switch {
-		case ratio < 1-mutexbench.NoiseFloor:
-			verdict = "RWMutex LOSES"
-		case ratio < 1+mutexbench.RecommendMargin:
-			verdict = "a wash"
-		}
-		fmt.Fprintf(tw, "%.0f%%\t%.3g\t%.3g\t%.2fx\t%s\t\n", reads, m.Throughput, rw.Throughput, ratio, verdict)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "why: RLock and RUnlock each do an atomic add on the same readerCount word, so")
-	fmt.Fprintln(w, "     readers on different cores still bounce one cache line between them; with a")
-	fmt.Fprintln(w, "     short critical section that traffic is most of the cost, as with a Mutex.")
-	fmt.Fprintln(w, "     (One run per cell on a shared machine: noisy. The fix measures properly.)")
+	fmt.Fprintln(w, "why: three read shares, one critical section, one core count: a quick check answers")
+	fmt.Fprintln(w, "     for what it measured and nothing else. \"Read-mostly\" alone decides nothing;")
+	fmt.Fprintln(w, "     the whole curve below shows where each verdict holds and where it flips.")
 	fmt.Fprintln(w)
-	return nil
 }
 
-// fix finds the crossover for each critical section and draws the probes.
-func fix(ctx context.Context, w io.Writer, sz sizes) error {
-	fmt.Fprintln(w, "== The fix: find the crossover with mutexbench.Crossover ==")
-	fmt.Fprintln(w, "predict: from what share of reads does RWMutex win here, for 20 ns and for 200 ns?")
-	for _, cs := range sz.sections {
-		base := scenario(cs, 0, sz.runFor)
-		res, err := mutexbench.Crossover(ctx, base,
-			mutexbench.WithRepeats(sz.repeats), mutexbench.WithResolution(sz.resolution))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "\ncritical section %s (read %v, write %v): %d probes; rwmutex/mutex, each # is 2.5%%\n",
-			cs.Name, cs.Read, cs.Write, len(res.Probes))
-		fmt.Fprintf(w, "                %s\n", "[   RWMutex loses    |    RWMutex wins    ]")
-		for _, p := range res.Probes {
-			fmt.Fprintf(w, "  %5.1f%% reads  %s %.2fx\n", p.ReadPercent, bar(p.Ratio), p.Ratio)
-		}
-		if res.Found {
-			fmt.Fprintf(w, "crossover: RWMutex wins from %.1f%% reads (bracket %.1f–%.1f%%, noise %.0f%%, within noise: %v)\n",
-				res.ReadPercent, res.Low, res.High, 100*res.Noise, res.WithinNoise)
-		} else {
-			fmt.Fprintf(w, "crossover: none: Mutex wins even at 100%% reads (noise %.0f%%)\n", 100*res.Noise)
-		}
-		fmt.Fprintf(w, "note: %s\n", res.Note)
+// fix draws the crossover's probes and says what it found.
+func fix(w io.Writer, cs mutexbench.CriticalSection, res mutexbench.CrossoverResult) {
+	fmt.Fprintf(w, "\ncritical section %s (read %v, write %v): %d probes; rwmutex/mutex, each # is 2.5%%\n",
+		cs.Name, cs.Read, cs.Write, len(res.Probes))
+	fmt.Fprintf(w, "                %s\n", "[   RWMutex loses    |    RWMutex wins    ]")
+	for _, p := range res.Probes {
+		fmt.Fprintf(w, "  %5.1f%% reads  %s %s %s\n", p.ReadPercent, bar(p.Ratio.Median), ratio(p), verdict(p.Verdict))
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "why: RWMutex pays off only when readers overlap for long enough to amortize the")
-	fmt.Fprintln(w, "     shared counter: long critical sections, many cores, very few writers. The")
-	fmt.Fprintln(w, "     crossover moves with the machine, GOMAXPROCS and the critical section, which")
-	fmt.Fprintln(w, "     is why the answer is a measurement here, not a rule of thumb.")
-	return nil
+	noise := fmt.Sprintf("noise ±%.0f%%", 100*res.Noise)
+	switch {
+	case !res.Found && res.WithinNoise:
+		fmt.Fprintf(w, "crossover: none beyond the noise; %s either will do (%s)\n", band(res), noise)
+	case !res.Found:
+		fmt.Fprintf(w, "crossover: none: RWMutex never wins beyond the noise (%s)\n", noise)
+	case !res.Monotone:
+		fmt.Fprintf(w, "crossover: not a single point: RWMutex wins at some read shares only (%s)\n", noise)
+	case res.WithinNoise:
+		fmt.Fprintf(w, "crossover: RWMutex wins from %g%% reads; %s either will do (%s)\n", res.ReadPercent, band(res), noise)
+	default:
+		fmt.Fprintf(w, "crossover: RWMutex wins from %.1f%% reads (bracket %.1f–%.1f%%, %s)\n", res.ReadPercent, res.Low, res.High, noise)
+	}
+	fmt.Fprintf(w, "note: %s\n", res.Note)
 }
+
+func band(res mutexbench.CrossoverResult) string {
+	if res.BandLow == res.BandHigh {
+		return fmt.Sprintf("at %g%% reads", res.BandLow)
+	}
+	return fmt.Sprintf("from %g%% to %g%% reads", res.BandLow, res.BandHigh)
+}
+
+func ratio(p mutexbench.Probe) string {
+	return fmt.Sprintf("%.2fx [%.2f–%.2f]", p.Ratio.Median, p.Ratio.Low, p.Ratio.High)
+}
+
+func verdict(v mutexbench.Verdict) string {
+	switch v {
+	case mutexbench.Wins:
+		return "RWMutex wins"
+	case mutexbench.Loses:
+		return "RWMutex LOSES"
+	}
+	return "a wash"
+}
+
+func mops(v float64) string { return fmt.Sprintf("%.2fM", v/1e6) }
 
 // bar draws ratio as a deviation from 1.0x, marked "|": each "#" is 2.5% of
 // throughput, to the left where RWMutex loses and to the right where it

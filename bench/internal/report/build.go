@@ -236,17 +236,12 @@ func locksCharts(rs []study.Result, add adder) error {
 		}
 		var marks []mark
 		caption := "GOMAXPROCS goroutines reading and writing one 1024-entry table behind each lock (mutexbench's workload, 50 ns of work between operations)."
-		if idx, ok := Crossover(byImpl[LockMutex], byImpl[LockRWMutex], mutexbench.RecommendMargin); ok {
-			lo := int(math.Floor(idx))
-			read := reads[lo]
-			if lo+1 < len(reads) {
-				read += (idx - float64(lo)) * (reads[lo+1] - reads[lo])
-			}
-			label := fmt.Sprintf("RWMutex beats Mutex by >%.0f%% from ≈ %.0f%% reads", mutexbench.RecommendMargin*100, read*100)
-			marks = append(marks, mark{x: idx, label: label})
-			caption += " The dashed line marks the crossover: " + label + " (interpolated between the measured ratios)."
+		if read, ok := lockCrossover(rs, cs, reads); ok {
+			label := fmt.Sprintf("RWMutex beats Mutex beyond the noise from %g%% reads", read*100)
+			marks = append(marks, mark{x: float64(slices.Index(reads, read)), label: label})
+			caption += " The dashed line marks the crossover: " + label + " (mutexbench's verdict rule: the 95% interval of the paired ratio clears parity ± the noise at every read ratio from there up)."
 		} else {
-			caption += fmt.Sprintf(" RWMutex never beat Mutex by more than %.0f%% (the noise margin) in this range: no crossover.", mutexbench.RecommendMargin*100)
+			caption += " RWMutex never beat Mutex beyond the noise (mutexbench's verdict rule) at the top of this range: no crossover."
 		}
 		title := "locks: throughput across read ratios, critical section " + cs
 		svg, err := lineChart(title, "share of reads", "million lock ops/s (higher is better)", ls, marks, ticks)
@@ -255,6 +250,41 @@ func locksCharts(rs []study.Result, add adder) error {
 		}
 	}
 	return nil
+}
+
+// lockCrossover applies mutexbench's verdict rule (CompareRounds, the
+// samples of the two locks paired in order) at each read ratio of
+// critical section cs, and returns the lowest read ratio of the highest
+// stretch that RWMutex wins, as mutexbench.Crossover reads its grid.
+func lockCrossover(rs []study.Result, cs string, reads []float64) (float64, bool) {
+	samples := func(impl string, read float64) []float64 {
+		var v []float64
+		for _, r := range rs {
+			x, err := strconv.ParseFloat(r.Params["read"], 64)
+			if err != nil || x != read || r.Impl != impl || r.Params["cs"] != cs || r.Outcome != study.OutcomeOK {
+				continue
+			}
+			for _, s := range r.Samples {
+				if m, ok := s.Metrics[suite.UnitMops]; ok {
+					v = append(v, m)
+				}
+			}
+		}
+		return v
+	}
+	at, found := 0.0, false
+	for i := len(reads) - 1; i >= 0; i-- {
+		m, w := samples(LockMutex, reads[i]), samples(LockRWMutex, reads[i])
+		n := min(len(m), len(w))
+		if n == 0 || mutexbench.CompareRounds(m[:n], w[:n]).Verdict != mutexbench.Wins {
+			if found {
+				break
+			}
+			continue
+		}
+		at, found = reads[i], true
+	}
+	return at, found
 }
 
 // Lock implementation names the crossover compares.

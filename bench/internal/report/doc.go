@@ -13,10 +13,11 @@
 // palette, which stays distinguishable for the common forms of colour
 // blindness and in greyscale print.
 //
-// The lock charts mark the crossover, the read ratio at which RWMutex
-// first beats Mutex, by linear interpolation between the two measured read
-// ratios that straddle it ([Crossover]); mutexbench.Crossover's bisection
-// would be sharper but costs dozens of runs per chart.
+// The lock charts mark the crossover, the lowest read ratio of the highest
+// stretch at which RWMutex beats Mutex by mutexbench's verdict rule
+// (mutexbench.CompareRounds on the two locks' samples), as
+// mutexbench.Crossover reads its grid; its bisection would be sharper but
+// costs dozens of runs per chart.
 //
 // The headline table ([Headline]) divides each peer's time per op by
 // gmpkit's on the same workload in the same run: above 1× gmpkit is faster.
