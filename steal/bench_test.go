@@ -124,6 +124,37 @@ func BenchmarkPushPop(b *testing.B) {
 	})
 }
 
+// BenchmarkPushSteal measures one Push by the owner and one uncontended
+// steal of that item: the cost of the thief's path, without the cache
+// misses a thief on another core adds.
+func BenchmarkPushSteal(b *testing.B) {
+	v := new(int)
+	b.Run("impl=deque", func(b *testing.B) {
+		d := steal.NewDeque[int]()
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Push(v)
+			d.Steal()
+		}
+	})
+	b.Run("impl=runqueue", func(b *testing.B) {
+		q := steal.NewRunQueue[int]()
+		b.ReportAllocs()
+		for b.Loop() {
+			q.Push(v, false, nil)
+			q.StealOne(false)
+		}
+	})
+	b.Run("impl=mutexslice", func(b *testing.B) {
+		var m mutexSlice
+		b.ReportAllocs()
+		for b.Loop() {
+			m.push(v)
+			m.steal()
+		}
+	})
+}
+
 // contended is one queue under an owner and thieves.
 type contended struct {
 	push  func(v *int)             // owner

@@ -1,6 +1,9 @@
 package steal
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // dequeMinCap is the capacity of a new Deque's ring. It is a power of two so
 // that an index maps to a slot with a mask; 32 slots (256 bytes of pointers)
@@ -11,16 +14,17 @@ const dequeMinCap = 32
 // double-ended queue with one owner, who pushes and pops at the bottom, and
 // any number of thieves, who steal from the top.
 //
-// The owner is the one goroutine that calls Push, Pop, PopOldest and Take;
-// these methods must never run concurrently with each other. Steal,
-// StealHalf (on the victim) and Len may be called by any goroutine at any
-// time. A Push synchronizes before the Pop, PopOldest or Steal that returns
-// the pushed item, so whoever takes an item sees every write the owner made
-// before pushing it. Every pushed item is returned by exactly one Pop,
-// PopOldest, Take, Steal or StealHalf.
+// The owner is the one goroutine that calls Push, Pop and PopOldest, and
+// that is the dst of [Deque.StealHalf] or [GlobalQueue.PopBatch]; these
+// calls must never run concurrently with each other, and a new owner must
+// be handed the deque through a happens-before edge (a mutex, a channel).
+// Steal, StealHalf (on the victim) and Len may be called by any goroutine
+// at any time.
 //
-// A Push followed by a Pop costs three atomic read-modify-writes and no
-// allocation, about 17 ns on an idle core (BenchmarkPushPop/impl=deque).
+// A Push synchronizes before the Pop, PopOldest or Steal that returns the
+// pushed item, so whoever takes an item sees every write the owner made
+// before pushing it. Every pushed item is returned by exactly one Pop,
+// PopOldest, Steal or StealHalf.
 //
 // The ring grows (doubling) when full and never shrinks. The zero value is
 // an empty Deque ready to use. A Deque must not be copied after first use.
@@ -28,7 +32,11 @@ type Deque[T any] struct {
 	// top is the index of the oldest item; it only increases, and only by a
 	// successful CAS (thieves, PopOldest, and Pop of the last item).
 	top atomic.Int64
-	_   [56]byte // keep the thieves' CAS target off the owner's cache line
+	// thieves counts the thieves inside Steal or StealHalf past their
+	// first look at the deque. While it is zero, no thief can be reading
+	// the slot Push writes, so Push writes it with a plain store.
+	thieves atomic.Int32
+	_       [52]byte // keep the thieves' words off the owner's cache line
 	// bottom is one past the newest item; only the owner stores it.
 	bottom atomic.Int64
 	// ring is the current ring; only the owner replaces it, when growing.
@@ -36,20 +44,37 @@ type Deque[T any] struct {
 }
 
 // dequeRing is a power-of-two array of slots, indexed by index & mask.
-// Slots are atomic pointers because a stale thief may read a slot while the
-// owner overwrites it; such a thief always fails its CAS on top and drops the
-// value it read.
+//
+// Only the owner writes slots, and it reads them with plain loads. Thieves
+// read them with atomic loads, so the owner's write must be atomic
+// whenever a thief may be reading that slot: a stale thief that read top
+// long ago may read a slot the owner is overwriting with index top+cap
+// (it then fails its CAS on top and drops what it read). A ring being
+// filled by grow is not yet visible to anyone.
 type dequeRing[T any] struct {
 	mask  int64
-	slots []atomic.Pointer[T]
+	slots []unsafe.Pointer // *T
 }
 
 func newDequeRing[T any](capacity int64) *dequeRing[T] {
-	return &dequeRing[T]{mask: capacity - 1, slots: make([]atomic.Pointer[T], capacity)}
+	return &dequeRing[T]{mask: capacity - 1, slots: make([]unsafe.Pointer, capacity)}
 }
 
-func (r *dequeRing[T]) load(i int64) *T     { return r.slots[i&r.mask].Load() }
-func (r *dequeRing[T]) store(i int64, v *T) { r.slots[i&r.mask].Store(v) }
+// get is the owner's read of index i.
+func (r *dequeRing[T]) get(i int64) *T { return (*T)(r.slots[i&r.mask]) }
+
+// load is a thief's read of index i.
+func (r *dequeRing[T]) load(i int64) *T {
+	return (*T)(atomic.LoadPointer(&r.slots[i&r.mask]))
+}
+
+// put is the owner's write of index i when no thief can be reading it.
+func (r *dequeRing[T]) put(i int64, v *T) { r.slots[i&r.mask] = unsafe.Pointer(v) }
+
+// publish is the owner's write of index i when a thief may be reading it.
+func (r *dequeRing[T]) publish(i int64, v *T) {
+	atomic.StorePointer(&r.slots[i&r.mask], unsafe.Pointer(v))
+}
 
 // NewDeque returns an empty Deque with its first ring allocated.
 func NewDeque[T any]() *Deque[T] {
@@ -68,33 +93,38 @@ func (d *Deque[T]) Push(v *T) {
 	b := d.bottom.Load()
 	t := d.top.Load()
 	r := d.ring.Load()
-	if r == nil || b-t >= r.mask { // one slot is kept free; see grow
+	if r == nil || b-t >= r.mask { // one slot is kept free, as in Chase–Lev
 		r = d.grow(r, t, b)
 	}
-	r.store(b, v)
-	// Paper: release fence here, so that a thief that sees the new bottom
-	// also sees the slot written above (and the ring stored by grow). Go's
-	// atomics are sequentially consistent, so the Store below orders both.
+	// A thief counted after this load reads top after it, so it reads a
+	// top of at least t and never index b's slot (b-t < len(ring)-1), or
+	// it sees the bottom stored below and, with it, this write.
+	if d.thieves.Load() == 0 {
+		r.put(b, v)
+	} else {
+		r.publish(b, v)
+	}
+	// Paper: release store. A thief that loads this bottom also sees the
+	// slot above and any ring stored by grow.
 	d.bottom.Store(b + 1)
 }
 
 // grow copies the live items [t, b) into a ring twice as large and
 // publishes it. The old ring is never written again, so a thief that loaded
 // it still reads the right value for any index it can win by CAS; the
-// garbage collector frees it once no thief holds it (crossbeam needed epoch
-// reclamation for this, and CVE-2021-32810 came from that path).
+// garbage collector frees it once no thief holds it.
 func (d *Deque[T]) grow(old *dequeRing[T], t, b int64) *dequeRing[T] {
+	var r *dequeRing[T]
 	if old == nil { // the zero Deque's first Push
-		r := newDequeRing[T](dequeMinCap)
-		d.ring.Store(r)
-		return r
-	}
-	r := newDequeRing[T](2 * (old.mask + 1))
-	for i := t; i < b; i++ {
-		r.store(i, old.load(i))
+		r = newDequeRing[T](dequeMinCap)
+	} else {
+		r = newDequeRing[T](2 * (old.mask + 1))
+		for i := t; i < b; i++ {
+			r.slots[i&r.mask] = old.slots[i&old.mask]
+		}
 	}
 	// Paper: release store of the ring pointer. It happens before the
-	// Store of bottom in Push, which is what thieves synchronize with.
+	// store of bottom in Push, which is what thieves synchronize with.
 	d.ring.Store(r)
 	return r
 }
@@ -113,13 +143,8 @@ func (d *Deque[T]) Pop() *T {
 	case t == b-1:
 		// One item: the newest is also the oldest, so take it from the top
 		// with the thieves' own CAS. Losing means a thief took it and the
-		// deque is now empty. This saves the store to bottom and its
-		// restore that the paper's Pop pays for the last item.
-		v := d.ring.Load().load(t)
-		if d.top.CompareAndSwap(t, t+1) {
-			return v
-		}
-		return nil
+		// deque is now empty.
+		return d.takeTop(d.ring.Load(), t)
 	}
 	// At least two items were there: claim the newest by publishing the
 	// smaller bottom first, as in the paper.
@@ -128,23 +153,30 @@ func (d *Deque[T]) Pop() *T {
 	r := d.ring.Load()
 	d.bottom.Store(b)
 	// Paper: full (store-load) fence here, between publishing the smaller
-	// bottom and reading top. Without it a thief and the owner can both take
-	// the last item. Go's atomic Store and Load are sequentially consistent.
+	// bottom and reading top. Without it a thief and the owner can both
+	// take the last item.
 	t = d.top.Load()
 	if t < b { // index b is out of every thief's reach
-		return r.load(b)
+		return r.get(b)
 	}
 	var v *T
 	if t == b {
 		// Thieves took the others meanwhile and this is the last item:
 		// race them for it with the same CAS they use.
-		v = r.load(b)
-		if !d.top.CompareAndSwap(t, t+1) {
-			v = nil // a thief took it
-		}
+		v = d.takeTop(r, t)
 	}
 	d.bottom.Store(b + 1) // restore: the deque is empty, top == b+1
 	return v
+}
+
+// takeTop is the owner's take of index t, the oldest item, from r: it
+// returns the item, or nil if a thief took it first.
+func (d *Deque[T]) takeTop(r *dequeRing[T], t int64) *T {
+	v := r.get(t)
+	if d.top.CompareAndSwap(t, t+1) {
+		return v
+	}
+	return nil
 }
 
 // PopOldest removes and returns the oldest item, or nil if the deque is
@@ -154,25 +186,13 @@ func (d *Deque[T]) Pop() *T {
 func (d *Deque[T]) PopOldest() *T {
 	for {
 		t := d.top.Load()
-		b := d.bottom.Load()
-		if t >= b {
+		if t >= d.bottom.Load() {
 			return nil
 		}
-		v := d.ring.Load().load(t) // read before the CAS, as Steal does
-		if d.top.CompareAndSwap(t, t+1) {
+		if v := d.takeTop(d.ring.Load(), t); v != nil {
 			return v
 		}
 	}
-}
-
-// Take removes and returns an item in the owner's order for p: the newest
-// (Pop) for LIFO, the oldest (PopOldest) for FIFO. Any other policy is
-// treated as LIFO. Only the owner may call Take.
-func (d *Deque[T]) Take(p Policy) *T {
-	if p == FIFO {
-		return d.PopOldest()
-	}
-	return d.Pop()
 }
 
 // Steal removes and returns the oldest item. It returns nil when the deque
@@ -180,6 +200,20 @@ func (d *Deque[T]) Take(p Policy) *T {
 // thief; a caller that must not miss work retries or checks Len. Any
 // goroutine may call Steal.
 func (d *Deque[T]) Steal() *T {
+	if d.top.Load() >= d.bottom.Load() {
+		return nil // empty: nothing to announce
+	}
+	d.thieves.Add(1)
+	v := d.steal()
+	d.thieves.Add(-1)
+	return v
+}
+
+// steal is Steal for a thief counted in d.thieves.
+func (d *Deque[T]) steal() *T {
+	// top is loaded after the thief was counted: so either the owner saw
+	// the count and publishes with an atomic store, or this top is recent
+	// enough that index t's slot is not the one the owner writes.
 	t := d.top.Load()
 	// Paper: full fence here, between reading top and reading bottom, so
 	// that a thief never sees an item the owner's Pop has already claimed.
@@ -208,12 +242,10 @@ func (d *Deque[T]) Steal() *T {
 // order, onto dst; n is the number taken in total (0 means first is nil).
 // The caller must own dst, which must not be d.
 //
-// The items are taken one CAS at a time, re-reading bottom before each. A
-// single CAS that claims several items at once (as [RunQueue.StealHalf]
-// does) is unsound on a Chase–Lev deque: the owner's Pop takes items from
-// the bottom without any CAS while more than one item is left, so it can pop
-// an item that such a batch believes it claimed. StealHalf stops at the
-// first lost race.
+// The items are taken one CAS at a time, re-reading bottom before each,
+// and StealHalf stops at the first lost race: unlike [RunQueue.StealHalf],
+// a batch claimed by one CAS would be unsound here, since Pop takes items
+// from the bottom without a CAS while more than one is left.
 func (d *Deque[T]) StealHalf(dst *Deque[T]) (first *T, n int) {
 	if dst == d {
 		panic("steal: Deque.StealHalf with dst equal to the victim")
@@ -222,8 +254,13 @@ func (d *Deque[T]) StealHalf(dst *Deque[T]) (first *T, n int) {
 	b := d.bottom.Load()
 	want := b - t
 	want -= want / 2
+	if want <= 0 {
+		return nil, 0
+	}
+	d.thieves.Add(1)
+	defer d.thieves.Add(-1)
 	for ; want > 0; want-- {
-		v := d.Steal()
+		v := d.steal()
 		if v == nil {
 			break
 		}

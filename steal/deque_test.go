@@ -1,8 +1,10 @@
 package steal_test
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gmpkit/gmpkit/steal"
 )
@@ -13,28 +15,37 @@ func pushAll(d *steal.Deque[int], p []*int) {
 	}
 }
 
-func TestDeque_OwnerOrderFollowsPolicy(t *testing.T) {
+// drainWith takes items with take until it returns nil and returns their
+// values in order.
+func drainWith(take func() *int) []int {
+	out := []int{}
+	for v := take(); v != nil; v = take() {
+		out = append(out, *v)
+	}
+	return out
+}
+
+// seq returns lo, lo+step, ... with n values.
+func seq(lo, step, n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = lo + i*step
+	}
+	return s
+}
+
+func TestDeque_PopIsNewestFirstPopOldestIsOldestFirst(t *testing.T) {
 	const n = 200 // grows the ring (min 32) several times
-	for _, tc := range []struct {
-		p     steal.Policy
-		first int
-		step  int
-	}{
-		{steal.LIFO, n - 1, -1},
-		{steal.FIFO, 0, 1},
-		{steal.Policy(9), n - 1, -1}, // unknown policies behave as LIFO
-	} {
-		t.Run(tc.p.String(), func(t *testing.T) {
+	for _, p := range []steal.Policy{steal.LIFO, steal.FIFO} {
+		t.Run(p.String(), func(t *testing.T) {
 			d := steal.NewDeque[int]()
 			pushAll(d, items(n))
-			for i, want := 0, tc.first; i < n; i, want = i+1, want+tc.step {
-				if got := d.Take(tc.p); got == nil || *got != want {
-					t.Fatalf("Take #%d = %s, want %d", i, val(got), want)
-				}
+			want := seq(n-1, -1, n)
+			if p == steal.FIFO {
+				want = seq(0, 1, n)
 			}
-			if got := d.Take(tc.p); got != nil {
-				t.Fatalf("Take on empty deque = %d, want nil", *got)
-			}
+			assert.Equal(t, want, drainWith(func() *int { return take(d, p) }))
+			assert.Nil(t, take(d, p), "take on an empty deque")
 		})
 	}
 }
@@ -48,28 +59,18 @@ func TestDeque_PopNewestPopOldestStealOldest(t *testing.T) {
 	}{
 		{d.Pop, 5}, {d.Steal, 0}, {d.PopOldest, 1}, {d.Pop, 4}, {d.Steal, 2}, {d.Pop, 3},
 	} {
-		if got := tc.op(); got == nil || *got != tc.want {
-			t.Fatalf("op %d = %s, want %d", i, val(got), tc.want)
-		}
+		require.Equal(t, tc.want, deref(tc.op()), "op %d", i)
 	}
-	for name, op := range map[string]func() *int{"Pop": d.Pop, "PopOldest": d.PopOldest, "Steal": d.Steal} {
-		if got := op(); got != nil {
-			t.Errorf("%s on empty deque = %d, want nil", name, *got)
-		}
-	}
-	if n := d.Len(); n != 0 {
-		t.Errorf("Len of empty deque = %d", n)
-	}
+	assert.Nil(t, d.Pop(), "Pop on an empty deque")
+	assert.Nil(t, d.PopOldest(), "PopOldest on an empty deque")
+	assert.Nil(t, d.Steal(), "Steal on an empty deque")
+	assert.Zero(t, d.Len())
 }
 
 func TestDeque_ThievesTakeOldestFirst(t *testing.T) {
 	d := steal.NewDeque[int]()
 	pushAll(d, items(100))
-	for want := 0; want < 100; want++ {
-		if got := d.Steal(); got == nil || *got != want {
-			t.Fatalf("Steal = %s, want %d", val(got), want)
-		}
-	}
+	assert.Equal(t, seq(0, 1, 100), drainWith(d.Steal))
 }
 
 func TestDeque_GrowsWithoutLimitAndKeepsOrder(t *testing.T) {
@@ -82,61 +83,51 @@ func TestDeque_GrowsWithoutLimitAndKeepsOrder(t *testing.T) {
 	for i, v := range p {
 		d.Push(v)
 		if i%3 == 0 {
-			if got := d.Steal(); got == nil || *got != next {
-				t.Fatalf("Steal = %s, want %d", val(got), next)
-			}
+			require.Equal(t, next, deref(d.Steal()))
 			next++
 		}
 	}
-	if got, want := d.Len(), n-next; got != want {
-		t.Fatalf("Len = %d, want %d", got, want)
-	}
-	if c := steal.DequeCap(d); c < d.Len() || c&(c-1) != 0 {
-		t.Fatalf("ring capacity %d: want a power of two >= Len %d", c, d.Len())
-	}
-	for ; next < n; next++ {
-		if got := d.PopOldest(); got == nil || *got != next {
-			t.Fatalf("PopOldest = %s, want %d", val(got), next)
+	require.Equal(t, n-next, d.Len())
+	c := steal.DequeCap(d)
+	require.True(t, c >= d.Len() && c&(c-1) == 0, "ring capacity %d: want a power of two >= Len %d", c, d.Len())
+	assert.Equal(t, seq(next, 1, n-next), drainWith(d.PopOldest))
+}
+
+// A ring that thieves keep making room in is reused in place: Push grows
+// the ring only when it is full at the moment of the Push.
+func TestDeque_PushReusesRoomThievesMadeWithoutGrowing(t *testing.T) {
+	d := steal.NewDeque[int]()
+	c := steal.DequeMinCap
+	p := items(10 * c)
+	next := 0
+	for range 10 {
+		for d.Len() < c-1 { // fill every usable slot
+			d.Push(p[next])
+			next++
+		}
+		for range c / 2 {
+			require.NotNil(t, d.Steal())
 		}
 	}
+	assert.Equal(t, c, steal.DequeCap(d), "the ring grew although thieves kept making room")
 }
 
 func TestDeque_LenTracksPushesAndTakes(t *testing.T) {
 	d := steal.NewDeque[int]()
-	p := items(40)
-	for i, v := range p {
+	for i, v := range items(40) {
 		d.Push(v)
-		if d.Len() != i+1 {
-			t.Fatalf("after %d pushes Len = %d", i+1, d.Len())
-		}
+		require.Equal(t, i+1, d.Len())
 	}
 	d.Pop()
 	d.Steal()
 	d.PopOldest()
-	if d.Len() != 37 {
-		t.Fatalf("Len = %d, want 37", d.Len())
-	}
+	assert.Equal(t, 37, d.Len())
 }
 
-func TestDeque_PushNilPanics(t *testing.T) {
-	defer func() {
-		r := recover()
-		if s, _ := r.(string); !strings.Contains(s, "steal: Deque.Push of nil item") {
-			t.Fatalf("recovered %v, want a panic naming Deque.Push", r)
-		}
-	}()
-	steal.NewDeque[int]().Push(nil)
-}
-
-func TestDeque_StealHalfIntoSelfPanics(t *testing.T) {
-	defer func() {
-		r := recover()
-		if s, _ := r.(string); !strings.Contains(s, "Deque.StealHalf") {
-			t.Fatalf("recovered %v, want a panic naming Deque.StealHalf", r)
-		}
-	}()
+func TestDeque_MisusePanics(t *testing.T) {
 	d := steal.NewDeque[int]()
-	d.StealHalf(d)
+	assert.PanicsWithValue(t, "steal: Deque.Push of nil item", func() { d.Push(nil) })
+	assert.PanicsWithValue(t, "steal: Deque.StealHalf with dst equal to the victim", func() { d.StealHalf(d) })
 }
 
 func TestDeque_StealHalfTakesCeilHalfOldestFirst(t *testing.T) {
@@ -145,48 +136,23 @@ func TestDeque_StealHalfTakesCeilHalfOldestFirst(t *testing.T) {
 		pushAll(src, items(n))
 		first, got := src.StealHalf(dst)
 		want := n - n/2
-		if got != want {
-			t.Fatalf("n=%d: StealHalf took %d, want %d", n, got, want)
-		}
+		require.Equal(t, want, got, "n=%d: items taken", n)
 		if want == 0 {
-			if first != nil {
-				t.Fatalf("n=0: first = %d, want nil", *first)
-			}
+			require.Nil(t, first, "n=0: first")
 			continue
 		}
-		if first == nil || *first != 0 {
-			t.Fatalf("n=%d: first = %s, want 0 (the oldest)", n, val(first))
-		}
-		if dst.Len() != want-1 || src.Len() != n-want {
-			t.Fatalf("n=%d: dst.Len %d, src.Len %d; want %d, %d", n, dst.Len(), src.Len(), want-1, n-want)
-		}
-		for i := 1; i < want; i++ { // dst got the rest in order
-			if v := dst.PopOldest(); v == nil || *v != i {
-				t.Fatalf("n=%d: dst item = %s, want %d", n, val(v), i)
-			}
-		}
-		for i := want; i < n; i++ {
-			if v := src.PopOldest(); v == nil || *v != i {
-				t.Fatalf("n=%d: src item = %s, want %d", n, val(v), i)
-			}
-		}
+		require.Equal(t, 0, deref(first), "n=%d: first is the oldest", n)
+		require.Equal(t, seq(1, 1, want-1), drainWith(dst.PopOldest), "n=%d: dst got the rest in order", n)
+		require.Equal(t, seq(want, 1, n-want), drainWith(src.PopOldest), "n=%d: src kept the newest", n)
 	}
 }
 
 func TestDeque_ZeroValueIsUsable(t *testing.T) {
-	var d steal.Deque[int]
-	if d.Pop() != nil || d.Steal() != nil || d.PopOldest() != nil || d.Len() != 0 {
-		t.Fatal("zero Deque is not empty")
-	}
-	var dst steal.Deque[int]
-	if f, n := d.StealHalf(&dst); f != nil || n != 0 {
-		t.Fatal("StealHalf from a zero Deque took something")
-	}
+	var d, dst steal.Deque[int]
+	require.True(t, d.Pop() == nil && d.Steal() == nil && d.PopOldest() == nil && d.Len() == 0, "zero Deque is not empty")
+	f, n := d.StealHalf(&dst)
+	require.True(t, f == nil && n == 0, "StealHalf from a zero Deque took something")
 	pushAll(&d, items(100))
-	if v := d.Steal(); v == nil || *v != 0 {
-		t.Fatalf("Steal = %s, want 0", val(v))
-	}
-	if v := d.Pop(); v == nil || *v != 99 {
-		t.Fatalf("Pop = %s, want 99", val(v))
-	}
+	assert.Equal(t, 0, deref(d.Steal()))
+	assert.Equal(t, 99, deref(d.Pop()))
 }

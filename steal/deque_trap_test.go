@@ -8,6 +8,8 @@ package steal_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/gmpkit/gmpkit/steal"
 )
 
@@ -266,6 +268,33 @@ func TestDequeTrap_StealHalfRechecksBottomPerItem(t *testing.T) {
 	}
 	tl.take(t, r.first)
 	drain(t, dst, tl)
+	drain(t, d, tl)
+	tl.check(t)
+}
+
+// Trap 5: a stale thief. A thief holds index 0 of the ring (it has read
+// top and loaded the ring) while the owner wraps around and writes index 32
+// into that same slot. The thief must lose its CAS and drop whatever it
+// read. (That Push writes such a slot atomically, never with its plain
+// store, is checked under the race detector by
+// TestConservation_Deque_PushRacesStaleThieves: the pauses here order the
+// two accesses, so the detector cannot see them race.)
+func TestDequeTrap_StaleThiefLosesSlotReusedInPlace(t *testing.T) {
+	d := steal.NewDeque[int]()
+	c := steal.DequeMinCap
+	p := items(c + 1)
+	tl := newTally(len(p))
+	pushAll(d, p[:c-1]) // indices 0..30
+	pause := pauseAt(t, steal.HookStealRing)
+	got := async(d.Steal) // counted, holds top 0 and the ring
+	pause.wait(t)
+	tl.take(t, d.PopOldest()) // index 0, top = 1
+	tl.take(t, d.PopOldest()) // index 1, top = 2
+	d.Push(p[c-1])            // index 31
+	d.Push(p[c])              // index 32: slot 0, which the thief reads next
+	require.Equal(t, c, steal.DequeCap(d), "the ring grew; the test needs slot 0 reused in place")
+	close(pause.resume)
+	require.Nil(t, <-got, "the stale thief must lose its CAS")
 	drain(t, d, tl)
 	tl.check(t)
 }

@@ -27,15 +27,21 @@ func ExampleDeque() {
 	// left: 2
 }
 
-// Take lets the owner choose its end of the deque with a Policy.
-func ExampleDeque_Take() {
+// A scheduler with a Policy takes from its own deque with Pop (LIFO:
+// newest first) or PopOldest (FIFO: oldest first); thieves always Steal the
+// oldest.
+func ExamplePolicy() {
 	for _, p := range []steal.Policy{steal.LIFO, steal.FIFO} {
 		d := steal.NewDeque[task]()
 		for _, name := range []string{"a", "b", "c"} {
 			d.Push(&task{name})
 		}
+		take := d.Pop
+		if p == steal.FIFO {
+			take = d.PopOldest
+		}
 		fmt.Print(p, ":")
-		for t := d.Take(p); t != nil; t = d.Take(p) {
+		for t := take(); t != nil; t = take() {
 			fmt.Print(" ", t.name)
 		}
 		fmt.Println()
@@ -139,4 +145,20 @@ func ExampleRunQueue_StealHalf() {
 	fmt.Println("run now:", *v, "kept:", mine.Len(), "left:", victim.Len())
 	// Output:
 	// run now: 3 kept: 3 left: 3
+}
+
+// Work submitted from outside the workers goes to a GlobalQueue; a worker
+// whose own deque is empty refills it with one PopBatch, taking its fair
+// share (Len/workers + 1), and runs the oldest item at once.
+func ExampleGlobalQueue() {
+	const workers = 4
+	var g steal.GlobalQueue[task]
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		g.Push(&task{name})
+	}
+	mine := steal.NewDeque[task]()
+	first := g.PopBatch(mine, g.Len()/workers+1)
+	fmt.Println("run now:", first.name, "refilled:", mine.Len(), "left:", g.Len())
+	// Output:
+	// run now: a refilled: 2 left: 5
 }

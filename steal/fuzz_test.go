@@ -8,105 +8,120 @@ import (
 )
 
 // FuzzDeque drives a random sequence of owner operations (Push, Pop,
-// PopOldest, Take) and thief operations (Steal, StealHalf into a second
-// deque, whose own owner then pops) against a sequential model: a slice
-// whose end is the bottom. Run one at a time, every operation must return
-// exactly what the model says.
+// PopOldest, a take in Policy order) and thief operations (Steal, StealHalf
+// into a second deque, whose own owner then pops) against a sequential
+// model: a slice whose end is the bottom. Run one at a time, every
+// operation must return exactly what the model says.
 func FuzzDeque(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 1, 2, 3, 4, 5, 6, 7})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 5, 5, 6, 6, 6, 1, 1, 1})
 	f.Add(slices.Repeat([]byte{0, 0, 0, 4}, 40)) // grows while stealing
 	f.Add(slices.Repeat([]byte{0, 0, 5, 7, 3, 2}, 30))
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		d, dst := steal.NewDeque[int](), steal.NewDeque[int]()
-		var model, dstModel []int
-		p := items(len(ops)*40 + 1)
-		next := 0
-		check := func(op string, got *int, want int, ok bool) {
-			t.Helper()
-			if !ok {
-				if got != nil {
-					t.Fatalf("%s = %d, model says empty", op, *got)
-				}
-				return
-			}
-			if got == nil || *got != want {
-				t.Fatalf("%s = %s, model says %d", op, val(got), want)
-			}
-		}
+		s := &dequeFuzz{t: t, d: steal.NewDeque[int](), dst: steal.NewDeque[int](), p: items(len(ops)*40 + 1)}
 		for _, op := range ops {
-			switch op % 9 {
-			case 0: // Push
-				d.Push(p[next])
-				model = append(model, next)
-				next++
-			case 1: // Pop: newest
-				var want int
-				ok := len(model) > 0
-				if ok {
-					want, model = model[len(model)-1], model[:len(model)-1]
-				}
-				check("Pop", d.Pop(), want, ok)
-			case 2, 3: // PopOldest, Steal: oldest
-				var want int
-				ok := len(model) > 0
-				if ok {
-					want, model = model[0], model[1:]
-				}
-				if op%9 == 2 {
-					check("PopOldest", d.PopOldest(), want, ok)
-				} else {
-					check("Steal", d.Steal(), want, ok)
-				}
-			case 4: // Take with a policy from the next bit
-				pol := steal.Policy(op / 9 % 2)
-				var want int
-				ok := len(model) > 0
-				if ok && pol == steal.FIFO {
-					want, model = model[0], model[1:]
-				} else if ok {
-					want, model = model[len(model)-1], model[:len(model)-1]
-				}
-				check("Take("+pol.String()+")", d.Take(pol), want, ok)
-			case 5: // StealHalf into dst
-				k := len(model) - len(model)/2
-				first, n := d.StealHalf(dst)
-				if n != k {
-					t.Fatalf("StealHalf took %d, model says %d", n, k)
-				}
-				if k > 0 {
-					check("StealHalf", first, model[0], true)
-					dstModel = append(dstModel, model[1:k]...)
-					model = model[k:]
-				} else if first != nil {
-					t.Fatalf("StealHalf returned %d with n = 0", *first)
-				}
-			case 6: // dst's owner pops
-				var want int
-				ok := len(dstModel) > 0
-				if ok {
-					want, dstModel = dstModel[len(dstModel)-1], dstModel[:len(dstModel)-1]
-				}
-				check("dst.Pop", dst.Pop(), want, ok)
-			case 7: // a burst of pushes, to grow the ring
-				for range int(op/9)%40 + 1 {
-					d.Push(p[next%len(p)])
-					model = append(model, next%len(p))
-					next++
-				}
-			case 8: // steal back from dst
-				var want int
-				ok := len(dstModel) > 0
-				if ok {
-					want, dstModel = dstModel[0], dstModel[1:]
-				}
-				check("dst.Steal", dst.Steal(), want, ok)
-			}
-			if d.Len() != len(model) || dst.Len() != len(dstModel) {
-				t.Fatalf("Len = %d, %d; model says %d, %d", d.Len(), dst.Len(), len(model), len(dstModel))
+			s.step(op)
+			if s.d.Len() != len(s.model) || s.dst.Len() != len(s.dstModel) {
+				t.Fatalf("Len = %d, %d; model says %d, %d", s.d.Len(), s.dst.Len(), len(s.model), len(s.dstModel))
 			}
 		}
 	})
+}
+
+// dequeFuzz is FuzzDeque's state: a deque, the deque its thief steals
+// into, and a model of each.
+type dequeFuzz struct {
+	t               *testing.T
+	d, dst          *steal.Deque[int]
+	model, dstModel []int
+	p               []*int
+	next            int
+}
+
+// newest and oldest take from a model; ok is false if it is empty.
+func newest(m *[]int) (v int, ok bool) {
+	if len(*m) == 0 {
+		return 0, false
+	}
+	v, *m = (*m)[len(*m)-1], (*m)[:len(*m)-1]
+	return v, true
+}
+
+func oldest(m *[]int) (v int, ok bool) {
+	if len(*m) == 0 {
+		return 0, false
+	}
+	v, *m = (*m)[0], (*m)[1:]
+	return v, true
+}
+
+// check fails unless got is what the model took (want, ok).
+func (s *dequeFuzz) check(op string, got *int, want int, ok bool) {
+	s.t.Helper()
+	if !ok && got != nil {
+		s.t.Fatalf("%s = %d, model says empty", op, *got)
+	}
+	if ok && (got == nil || *got != want) {
+		s.t.Fatalf("%s = %s, model says %d", op, val(got), want)
+	}
+}
+
+func (s *dequeFuzz) push() {
+	i := s.next % len(s.p)
+	s.d.Push(s.p[i])
+	s.model = append(s.model, i)
+	s.next++
+}
+
+func (s *dequeFuzz) step(op byte) {
+	switch op % 9 {
+	case 0:
+		s.push()
+	case 1:
+		want, ok := newest(&s.model)
+		s.check("Pop", s.d.Pop(), want, ok)
+	case 2:
+		want, ok := oldest(&s.model)
+		s.check("PopOldest", s.d.PopOldest(), want, ok)
+	case 3:
+		want, ok := oldest(&s.model)
+		s.check("Steal", s.d.Steal(), want, ok)
+	case 4: // a take in the order of a policy from the next bit
+		pol := steal.Policy(op / 9 % 2)
+		from := newest
+		if pol == steal.FIFO {
+			from = oldest
+		}
+		want, ok := from(&s.model)
+		s.check("take("+pol.String()+")", take(s.d, pol), want, ok)
+	case 5:
+		s.stealHalf()
+	case 6: // dst's owner pops
+		want, ok := newest(&s.dstModel)
+		s.check("dst.Pop", s.dst.Pop(), want, ok)
+	case 7: // a burst of pushes, to grow the ring
+		for range int(op/9)%40 + 1 {
+			s.push()
+		}
+	case 8: // steal back from dst
+		want, ok := oldest(&s.dstModel)
+		s.check("dst.Steal", s.dst.Steal(), want, ok)
+	}
+}
+
+func (s *dequeFuzz) stealHalf() {
+	k := len(s.model) - len(s.model)/2
+	first, n := s.d.StealHalf(s.dst)
+	if n != k {
+		s.t.Fatalf("StealHalf took %d, model says %d", n, k)
+	}
+	if k == 0 {
+		s.check("StealHalf", first, 0, false)
+		return
+	}
+	s.check("StealHalf", first, s.model[0], true)
+	s.dstModel = append(s.dstModel, s.model[1:k]...)
+	s.model = s.model[k:]
 }
 
 // runqModel is a sequential model of a RunQueue.
@@ -170,96 +185,126 @@ func FuzzRunQueue(f *testing.F) {
 	f.Add(slices.Repeat([]byte{1, 2}, 80))          // runnext streak cap
 	f.Add(slices.Repeat([]byte{7, 3, 7, 8, 5}, 12)) // steals between full rings
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		qs := []*steal.RunQueue[int]{steal.NewRunQueue[int](), steal.NewRunQueue[int]()}
-		ms := []*runqModel{newRunqModel(), newRunqModel()}
-		var g steal.GlobalQueue[int]
-		var gm []int
-		p := items(len(ops)*40 + 1)
-		next := 0
-		push := func(i int, v int, runnext bool) {
-			qs[i].Push(p[v], runnext, &g)
-			ms[i].push(v, runnext, &gm)
+		s := &runqFuzz{
+			t:  t,
+			qs: [2]*steal.RunQueue[int]{steal.NewRunQueue[int](), steal.NewRunQueue[int]()},
+			ms: [2]*runqModel{newRunqModel(), newRunqModel()},
+			p:  items(len(ops)*40 + 1),
 		}
 		for _, op := range ops {
-			i := int(op/9) % 2 // which queue acts as owner (or thief)
-			q, m := qs[i], ms[i]
-			vq, vm := qs[1-i], ms[1-i] // the victim of a steal
-			switch op % 9 {
-			case 0, 1: // Push to ring / runnext
-				push(i, next%len(p), op%9 == 1)
-				next++
-			case 2: // Pop
-				v, fromNext := q.Pop()
-				want, wantNext, ok := m.pop()
-				if ok != (v != nil) || ok && (*v != want || fromNext != wantNext) {
-					t.Fatalf("Pop = (%s, %v), model says (%d, %v, ok=%v)", val(v), fromNext, want, wantNext, ok)
-				}
-			case 3, 4: // StealHalf from the victim, stealNext = op%9 == 4
-				stealNext := op%9 == 4
-				room := steal.RunQueueSize - len(m.ring)
-				n := len(vm.ring) - len(vm.ring)/2
-				var want int
-				ok := true
-				switch {
-				case room == 0 && len(vm.ring) > 0: // behaves as StealOne
-					want, vm.ring = vm.ring[0], vm.ring[1:]
-				case room == 0 || n == 0:
-					if ok = stealNext && vm.next >= 0; ok {
-						want, vm.next = vm.next, -1
-					}
-				default:
-					n = min(n, room)
-					want = vm.ring[n-1]
-					m.ring = append(m.ring, vm.ring[:n-1]...)
-					vm.ring = vm.ring[n:]
-				}
-				got := vq.StealHalf(q, stealNext)
-				if ok != (got != nil) || ok && *got != want {
-					t.Fatalf("StealHalf = %s, model says (%d, ok=%v)", val(got), want, ok)
-				}
-			case 5: // StealOne
-				stealNext := op&1 == 1
-				var want int
-				ok := true
-				if len(vm.ring) > 0 {
-					want, vm.ring = vm.ring[0], vm.ring[1:]
-				} else if ok = stealNext && vm.next >= 0; ok {
-					want, vm.next = vm.next, -1
-				}
-				got := vq.StealOne(stealNext)
-				if ok != (got != nil) || ok && *got != want {
-					t.Fatalf("StealOne = %s, model says (%d, ok=%v)", val(got), want, ok)
-				}
-			case 6: // refill from the global queue
-				lim := int(op)%70 + 1
-				k := min(lim-1, len(gm)-1, steal.RunQueueSize-len(m.ring))
-				got := g.PopBatch(q, lim)
-				if len(gm) == 0 {
-					if got != nil {
-						t.Fatalf("PopBatch = %d, model's global queue is empty", *got)
-					}
-					break
-				}
-				if got == nil || *got != gm[0] {
-					t.Fatalf("PopBatch = %s, model says %d", val(got), gm[0])
-				}
-				k = max(k, 0)
-				m.ring = append(m.ring, gm[1:1+k]...)
-				gm = gm[1+k:]
-			case 7, 8: // a burst of pushes
-				for range 40 {
-					push(i, next%len(p), op%9 == 8)
-					next++
+			s.step(op)
+			for j := range s.qs {
+				q, m := s.qs[j], s.ms[j]
+				if q.Len() != m.len() || q.Empty() != (m.len() == 0) {
+					t.Fatalf("queue %d: Len %d, Empty %v; model says %d", j, q.Len(), q.Empty(), m.len())
 				}
 			}
-			for j := range qs {
-				if qs[j].Len() != ms[j].len() || qs[j].Empty() != (ms[j].len() == 0) {
-					t.Fatalf("queue %d: Len %d, Empty %v; model says %d", j, qs[j].Len(), qs[j].Empty(), ms[j].len())
-				}
-			}
-			if g.Len() != len(gm) {
-				t.Fatalf("global Len %d, model says %d", g.Len(), len(gm))
+			if s.g.Len() != len(s.gm) {
+				t.Fatalf("global Len %d, model says %d", s.g.Len(), len(s.gm))
 			}
 		}
 	})
+}
+
+// runqFuzz is FuzzRunQueue's state: two run queues, a global queue, and a
+// model of each.
+type runqFuzz struct {
+	t    *testing.T
+	qs   [2]*steal.RunQueue[int]
+	ms   [2]*runqModel
+	g    steal.GlobalQueue[int]
+	gm   []int
+	p    []*int
+	next int
+}
+
+func (s *runqFuzz) push(i int, runnext bool) {
+	v := s.next % len(s.p)
+	s.next++
+	s.qs[i].Push(s.p[v], runnext, &s.g)
+	s.ms[i].push(v, runnext, &s.gm)
+}
+
+// check fails unless got is what the model took (want, ok).
+func (s *runqFuzz) check(op string, got *int, want int, ok bool) {
+	s.t.Helper()
+	if ok != (got != nil) || ok && *got != want {
+		s.t.Fatalf("%s = %s, model says (%d, ok=%v)", op, val(got), want, ok)
+	}
+}
+
+func (s *runqFuzz) step(op byte) {
+	i := int(op/9) % 2 // which queue acts as owner (or thief)
+	q, m := s.qs[i], s.ms[i]
+	vq, vm := s.qs[1-i], s.ms[1-i] // the victim of a steal
+	switch op % 9 {
+	case 0, 1: // Push to ring / runnext
+		s.push(i, op%9 == 1)
+	case 2:
+		v, fromNext := q.Pop()
+		want, wantNext, ok := m.pop()
+		if ok != (v != nil) || ok && (*v != want || fromNext != wantNext) {
+			s.t.Fatalf("Pop = (%s, %v), model says (%d, %v, ok=%v)", val(v), fromNext, want, wantNext, ok)
+		}
+	case 3, 4:
+		stealNext := op%9 == 4
+		want, ok := m.stealHalf(vm, stealNext)
+		s.check("StealHalf", vq.StealHalf(q, stealNext), want, ok)
+	case 5:
+		stealNext := op&1 == 1
+		want, ok := vm.stealOne(stealNext)
+		s.check("StealOne", vq.StealOne(stealNext), want, ok)
+	case 6: // refill from the global queue
+		limit := int(op)%70 + 1
+		want, ok := m.refill(&s.gm, limit)
+		s.check("PopBatch", s.g.PopBatch(q, limit), want, ok)
+	case 7, 8: // a burst of pushes
+		for range 40 {
+			s.push(i, op%9 == 8)
+		}
+	}
+}
+
+// stealHalf is RunQueue.StealHalf from victim into m.
+func (m *runqModel) stealHalf(victim *runqModel, stealNext bool) (int, bool) {
+	room := steal.RunQueueSize - len(m.ring)
+	n := len(victim.ring) - len(victim.ring)/2
+	if room == 0 || n == 0 { // behaves as StealOne, or takes only runnext
+		if room == 0 && n > 0 {
+			stealNext = false
+		}
+		return victim.stealOne(stealNext)
+	}
+	n = min(n, room)
+	want := victim.ring[n-1]
+	m.ring = append(m.ring, victim.ring[:n-1]...)
+	victim.ring = victim.ring[n:]
+	return want, true
+}
+
+// stealOne is RunQueue.StealOne on m.
+func (m *runqModel) stealOne(stealNext bool) (int, bool) {
+	if len(m.ring) > 0 {
+		v := m.ring[0]
+		m.ring = m.ring[1:]
+		return v, true
+	}
+	if stealNext && m.next >= 0 {
+		v := m.next
+		m.next = -1
+		return v, true
+	}
+	return 0, false
+}
+
+// refill is GlobalQueue.PopBatch from the global queue *g into m.
+func (m *runqModel) refill(g *[]int, limit int) (int, bool) {
+	if len(*g) == 0 {
+		return 0, false
+	}
+	k := max(0, min(limit-1, len(*g)-1, steal.RunQueueSize-len(m.ring)))
+	first := (*g)[0]
+	m.ring = append(m.ring, (*g)[1:1+k]...)
+	*g = (*g)[1+k:]
+	return first, true
 }

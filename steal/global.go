@@ -13,8 +13,8 @@ import (
 // The zero value is an empty queue ready to use. A GlobalQueue must not be
 // copied after first use. All methods are safe for concurrent use.
 //
-// A Push or PushBatch synchronizes before the Pop, PopBatch or
-// PopBatchDeque call that returns the items it added.
+// A Push or PushBatch synchronizes before the Pop or PopBatch call that
+// returns the items it added.
 type GlobalQueue[T any] struct {
 	mu   sync.Mutex
 	buf  []*T // ring buffer; len(buf) is zero or a power of two
@@ -69,15 +69,24 @@ func (g *GlobalQueue[T]) Pop() *T {
 	return v
 }
 
+// A LocalQueue is a queue that one owner goroutine takes from first: a
+// [*Deque] or a [*RunQueue]. [GlobalQueue.PopBatch] refills one. Only this
+// package implements LocalQueue.
+type LocalQueue[T any] interface {
+	// refill moves up to n items from g, whose lock is held, to the tail.
+	refill(g *GlobalQueue[T], n int)
+}
+
 // PopBatch is the runtime's globrunqget: it removes up to max items, the
 // oldest first, returns the oldest to be run now and puts the others, in
-// order, at the tail of dst's ring. It moves no more than dst's ring has
-// room for, so it never overflows dst. It returns nil if the queue is empty.
+// order, at the tail of dst. It returns nil if the queue is empty. A
+// RunQueue takes no more than its ring has room for, so it never
+// overflows.
 //
 // Only the owner of dst may call PopBatch. To share the global queue fairly
 // among w owners, pass max = g.Len()/w + 1, as the runtime does with
 // GOMAXPROCS. PopBatch panics if max < 1.
-func (g *GlobalQueue[T]) PopBatch(dst *RunQueue[T], max int) *T {
+func (g *GlobalQueue[T]) PopBatch(dst LocalQueue[T], max int) *T {
 	if max < 1 {
 		panic("steal: GlobalQueue.PopBatch called with max " + strconv.Itoa(max) + " (want >= 1)")
 	}
@@ -85,46 +94,30 @@ func (g *GlobalQueue[T]) PopBatch(dst *RunQueue[T], max int) *T {
 		return nil
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	first := g.popLocked()
-	if first == nil {
-		g.mu.Unlock()
-		return nil
+	if first != nil {
+		dst.refill(g, min(max-1, int(g.n.Load())))
 	}
-	want := max - 1
-	want = min(want, int(g.n.Load()), dst.room())
-	if want > 0 {
-		t := dst.tail.Load()
-		for i := 0; i < want; i++ {
-			dst.ring[(t+uint32(i))%RunQueueSize].Store(g.popLocked())
-		}
-		dst.tail.Store(t + uint32(want)) // publishes the slots to thieves
-	}
-	g.mu.Unlock()
 	return first
 }
 
-// PopBatchDeque is [GlobalQueue.PopBatch] for a [Deque]: it removes up to
-// max items, the oldest first, returns the oldest and pushes the others, in
-// order, onto dst. Only the owner of dst may call it. It panics if max < 1.
-func (g *GlobalQueue[T]) PopBatchDeque(dst *Deque[T], max int) *T {
-	if max < 1 {
-		panic("steal: GlobalQueue.PopBatchDeque called with max " + strconv.Itoa(max) + " (want >= 1)")
+func (d *Deque[T]) refill(g *GlobalQueue[T], n int) {
+	for range n {
+		d.Push(g.popLocked())
 	}
-	if g.n.Load() == 0 {
-		return nil
+}
+
+func (q *RunQueue[T]) refill(g *GlobalQueue[T], n int) {
+	n = min(n, q.room())
+	if n <= 0 {
+		return
 	}
-	g.mu.Lock()
-	first := g.popLocked()
-	if first == nil {
-		g.mu.Unlock()
-		return nil
+	t := q.tail.Load()
+	for i := range uint32(n) {
+		q.ring[(t+i)%RunQueueSize].Store(g.popLocked())
 	}
-	want := min(max-1, int(g.n.Load()))
-	for i := 0; i < want; i++ {
-		dst.Push(g.popLocked())
-	}
-	g.mu.Unlock()
-	return first
+	q.tail.Store(t + uint32(n)) // publishes the slots to thieves
 }
 
 // Len returns the number of items in the queue. It reads an atomic counter

@@ -1,8 +1,10 @@
 package steal_test
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gmpkit/gmpkit/steal"
 )
@@ -37,61 +39,43 @@ func TestGlobalQueue_ZeroValueIsFIFO(t *testing.T) {
 	}
 }
 
-func TestGlobalQueue_PopBatch(t *testing.T) {
+func TestGlobalQueue_PopBatchIntoRunQueueStopsAtItsRoom(t *testing.T) {
 	var g steal.GlobalQueue[int]
 	p := items(400)
 	g.PushBatch(p)
 	q := steal.NewRunQueue[int]()
-	if v := g.PopBatch(q, 1); v != p[0] || q.Len() != 0 {
-		t.Fatalf("PopBatch(max 1) = %s, q.Len %d; want 0 and nothing moved", val(v), q.Len())
-	}
-	if v := g.PopBatch(q, 10); v != p[1] || q.Len() != 9 {
-		t.Fatalf("PopBatch(max 10) = %s, q.Len %d; want 1 and 9 moved", val(v), q.Len())
-	}
-	for i := 2; i < 11; i++ {
-		if v, _ := q.Pop(); v != p[i] {
-			t.Fatalf("moved item = %s, want %d in order", val(v), i)
-		}
-	}
+	require.Same(t, p[0], g.PopBatch(q, 1))
+	require.Zero(t, q.Len(), "PopBatch(max 1) moved items")
+	require.Same(t, p[1], g.PopBatch(q, 10))
+	require.Equal(t, seq(2, 1, 9), drainWith(func() *int { v, _ := q.Pop(); return v }), "moved items, in order")
 	// dst's room limits the batch: it never overflows dst.
-	if v := g.PopBatch(q, 1000); v != p[11] || q.Len() != steal.RunQueueSize {
-		t.Fatalf("PopBatch(max 1000) = %s, q.Len %d; want 11 and a full ring", val(v), q.Len())
-	}
-	if got, want := g.Len(), 400-12-steal.RunQueueSize; got != want {
-		t.Fatalf("g.Len = %d, want %d", got, want)
-	}
+	require.Same(t, p[11], g.PopBatch(q, 1000))
+	require.Equal(t, steal.RunQueueSize, q.Len())
+	require.Equal(t, 400-12-steal.RunQueueSize, g.Len())
+	require.Same(t, p[12+steal.RunQueueSize], g.PopBatch(q, 5), "a full ring still gets the item to run now")
+	require.Equal(t, steal.RunQueueSize, q.Len(), "PopBatch into a full ring moved items")
+}
+
+func TestGlobalQueue_PopBatchIntoDequeTakesAllAsked(t *testing.T) {
+	var g steal.GlobalQueue[int]
+	p := items(400)
+	g.PushBatch(p)
 	d := steal.NewDeque[int]()
-	if v := g.PopBatchDeque(d, 1000); v == nil || d.Len() != 400-13-steal.RunQueueSize || g.Len() != 0 {
-		t.Fatalf("PopBatchDeque = %s, d.Len %d, g.Len %d", val(v), d.Len(), g.Len())
-	}
-	if g.PopBatch(q, 5) != nil || g.PopBatchDeque(d, 5) != nil {
-		t.Fatal("PopBatch on an empty queue returned an item")
-	}
+	require.Same(t, p[0], g.PopBatch(d, 300))
+	require.Equal(t, 299, d.Len())
+	require.Same(t, p[300], g.PopBatch(d, 1000))
+	require.Zero(t, g.Len())
+	require.Equal(t, append(seq(1, 1, 299), seq(301, 1, 99)...), drainWith(d.PopOldest), "moved items, in order")
+	require.Nil(t, g.PopBatch(d, 5), "PopBatch on an empty queue")
 }
 
 func TestGlobalQueue_MisusePanics(t *testing.T) {
 	var g steal.GlobalQueue[int]
 	p := items(3)
-	for _, tc := range []struct {
-		name, want string
-		f          func()
-	}{
-		{"Push nil", "steal: GlobalQueue.Push of nil item", func() { g.Push(nil) }},
-		{"PushBatch nil", "steal: GlobalQueue.PushBatch of nil item at index 1", func() { g.PushBatch([]*int{p[0], nil, p[2]}) }},
-		{"PopBatch max 0", "steal: GlobalQueue.PopBatch called with max 0", func() { g.PopBatch(steal.NewRunQueue[int](), 0) }},
-		{"PopBatchDeque max -1", "steal: GlobalQueue.PopBatchDeque called with max -1", func() { g.PopBatchDeque(steal.NewDeque[int](), -1) }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				r := recover()
-				if s, _ := r.(string); !strings.Contains(s, tc.want) {
-					t.Fatalf("recovered %v, want %q", r, tc.want)
-				}
-			}()
-			tc.f()
-		})
-	}
-	if g.Len() != 0 {
-		t.Fatalf("a rejected PushBatch added %d items", g.Len())
-	}
+	assert.PanicsWithValue(t, "steal: GlobalQueue.Push of nil item", func() { g.Push(nil) })
+	assert.PanicsWithValue(t, "steal: GlobalQueue.PushBatch of nil item at index 1", func() { g.PushBatch([]*int{p[0], nil, p[2]}) })
+	assert.Zero(t, g.Len(), "a rejected PushBatch added items")
+	g.Push(p[0])
+	assert.PanicsWithValue(t, "steal: GlobalQueue.PopBatch called with max 0 (want >= 1)", func() { g.PopBatch(steal.NewDeque[int](), 0) })
+	assert.Equal(t, 1, g.Len(), "a rejected PopBatch took an item")
 }

@@ -118,3 +118,21 @@ func (p *pauser) wait(t *testing.T) {
 		t.Fatalf("no goroutine reached hook point %d", p.point)
 	}
 }
+
+// deref returns *p, or -1 for nil, so that a test can compare a taken item
+// with the value it wants in one call.
+func deref(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+// take is the owner's take in p's order, as a scheduler with a Policy does
+// it: Pop (newest) for LIFO, PopOldest for FIFO.
+func take(d *steal.Deque[int], p steal.Policy) *int {
+	if p == steal.FIFO {
+		return d.PopOldest()
+	}
+	return d.Pop()
+}

@@ -44,10 +44,6 @@ type Overflow[T any] interface {
 // returned exactly once, by one of them or in a batch given to an
 // [Overflow].
 //
-// A Push followed by a Pop costs two atomic read-modify-writes through
-// runnext and three through the ring, and no allocation: about 20 and 28 ns
-// on an idle core (BenchmarkPushPop/impl=runqueue-next and impl=runqueue).
-//
 // The zero value is an empty RunQueue ready to use. A RunQueue must not be
 // copied after first use.
 type RunQueue[T any] struct {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/gmpkit/gmpkit/steal"
 )
 
@@ -40,6 +42,19 @@ func (w *watchdog) stuck(total int64) bool {
 		return false
 	}
 	return time.Since(w.since) > 60*time.Second
+}
+
+// awaitAll waits until every item has been taken (a thief may still hold
+// one between its CAS and its tally), stops the thieves, and checks that
+// every item was taken exactly once.
+func awaitAll(t *testing.T, tl *tally, done *atomic.Bool, wg *sync.WaitGroup) {
+	var w watchdog
+	for tl.total.Load() != int64(len(tl.seen)) && !w.stuck(tl.total.Load()) {
+		runtime.Gosched()
+	}
+	done.Store(true)
+	wg.Wait()
+	tl.check(t)
 }
 
 // TestConservation_Deque_EveryItemTakenOnce runs an owner that pushes in
@@ -105,10 +120,10 @@ func dequeConservation(t *testing.T, policy steal.Policy, thieves, n int) {
 			}
 			next += k
 			for j := rng.IntN(k + 1); j > 0; j-- {
-				v := d.Take(policy)
+				v := take(d, policy)
 				if v == nil {
 					if l := d.Len(); l != 0 {
-						t.Fatalf("owner's Take returned nil with Len %d: a false empty", l)
+						t.Fatalf("owner's take returned nil with Len %d: a false empty", l)
 					}
 					break
 				}
@@ -116,25 +131,67 @@ func dequeConservation(t *testing.T, policy steal.Policy, thieves, n int) {
 			}
 		}
 		grew = grew || steal.DequeCap(d) > steal.DequeMinCap
-		for v := d.Take(policy); v != nil; v = d.Take(policy) {
+		for v := take(d, policy); v != nil; v = take(d, policy) {
 			tl.take(t, v)
 		}
 		if l := d.Len(); l != 0 {
-			t.Fatalf("owner's Take returned nil with Len %d: a false empty", l)
+			t.Fatalf("owner's take returned nil with Len %d: a false empty", l)
 		}
 	}
-	// Every item has been taken or is held by a thief between its CAS and
-	// its tally; wait for those.
-	var w watchdog
-	for tl.total.Load() != int64(n) && !w.stuck(tl.total.Load()) {
-		runtime.Gosched()
-	}
-	done.Store(true)
-	wg.Wait()
-	tl.check(t)
+	awaitAll(t, tl, &done, &wg)
 	if !grew {
 		t.Errorf("no round grew the ring; the test did not cover steals racing a grow")
 	}
+}
+
+// TestConservation_Deque_PushRacesStaleThieves keeps a deque below its
+// first ring's capacity while thieves steal from it, so that the ring wraps
+// around thousands of times and a stale thief often reads a slot that the
+// owner is writing again. Under the race detector this checks that Push
+// never writes such a slot with its plain store; without it, that every
+// item is taken exactly once.
+func TestConservation_Deque_PushRacesStaleThieves(t *testing.T) {
+	n := stressItems()
+	p := items(n)
+	tl := newTally(n)
+	d := steal.NewDeque[int]()
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			own := steal.NewDeque[int]()
+			for !done.Load() {
+				if i == 0 {
+					first, k := d.StealHalf(own)
+					if k > 0 {
+						tl.take(t, first)
+						for v := own.Pop(); v != nil; v = own.Pop() {
+							tl.take(t, v)
+						}
+						continue
+					}
+				} else if v := d.Steal(); v != nil {
+					tl.take(t, v)
+					continue
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	limit := steal.DequeMinCap * 3 / 4
+	for next := 0; next < n; {
+		if d.Len() < limit {
+			d.Push(p[next])
+			next++
+		} else if v := d.Pop(); v != nil {
+			tl.take(t, v)
+		}
+	}
+	for v := d.Pop(); v != nil; v = d.Pop() {
+		tl.take(t, v)
+	}
+	awaitAll(t, tl, &done, &wg)
+	require.Equal(t, steal.DequeMinCap, steal.DequeCap(d), "the ring grew; the test needs it reused in place")
 }
 
 // countingOverflow is a GlobalQueue that counts the batches it receives
@@ -188,28 +245,7 @@ func runQueueConservation(t *testing.T, thieves, n int) {
 	var done atomic.Bool
 	var wg sync.WaitGroup
 	for i := 1; i <= thieves; i++ {
-		wg.Go(func() {
-			own := queues[i]
-			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			for !done.Load() {
-				victim := queues[rng.IntN(len(queues))]
-				var v *int
-				if victim != own {
-					v = victim.StealHalf(own, rng.IntN(2) == 0)
-				}
-				if v == nil && g.Len() > 0 {
-					v = g.PopBatch(own, g.Len()/len(queues)+1)
-				}
-				if v == nil {
-					runtime.Gosched()
-					continue
-				}
-				tl.take(t, v)
-				for v, _ := own.Pop(); v != nil; v, _ = own.Pop() {
-					tl.take(t, v)
-				}
-			}
-		})
+		wg.Go(func() { runQueueThief(t, i, queues, g, tl, &done) })
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(thieves)))
@@ -250,6 +286,32 @@ func runQueueConservation(t *testing.T, thieves, n int) {
 	tl.check(t)
 }
 
+// runQueueThief is thief i of runQueueConservation: until done, it steals
+// half of a random queue's ring (sometimes runnext too) or refills from the
+// global queue, and takes everything it got.
+func runQueueThief(t *testing.T, i int, queues []*steal.RunQueue[int], g *countingOverflow, tl *tally, done *atomic.Bool) {
+	own := queues[i]
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	for !done.Load() {
+		victim := queues[rng.IntN(len(queues))]
+		var v *int
+		if victim != own {
+			v = victim.StealHalf(own, rng.IntN(2) == 0)
+		}
+		if v == nil && g.Len() > 0 {
+			v = g.PopBatch(own, g.Len()/len(queues)+1)
+		}
+		if v == nil {
+			runtime.Gosched()
+			continue
+		}
+		tl.take(t, v)
+		for v, _ := own.Pop(); v != nil; v, _ = own.Pop() {
+			tl.take(t, v)
+		}
+	}
+}
+
 // TestNoFalseEmpty_OwnerNeverSeesEmptyWhileHoldingItems checks, under
 // thieves that keep stealing, that each owner-side take that returns nil is
 // a true empty: only the owner adds items, so the queue must still be empty
@@ -276,10 +338,10 @@ func TestNoFalseEmpty_OwnerNeverSeesEmptyWhileHoldingItems(t *testing.T) {
 				for _, v := range p[:1+rounds%len(p)] {
 					d.Push(v)
 				}
-				for d.Take(policy) != nil {
+				for take(d, policy) != nil {
 				}
 				if l := d.Len(); l != 0 {
-					t.Errorf("Take returned nil but Len is %d", l)
+					t.Errorf("take returned nil but Len is %d", l)
 					break
 				}
 			}

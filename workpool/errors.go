@@ -35,7 +35,7 @@ func (e *insideTaskError) Error() string {
 
 func (e *insideTaskError) Is(target error) bool { return target == ErrInsideTask }
 
-// errFullInsideTask is what a blocking Submit returns when the
+// fullInsideTaskError is what a blocking Submit returns when the
 // [WithMaxQueued] bound is reached and the caller is one of the pool's own
 // tasks: waiting for room could wait for the caller itself (with one worker
 // it always would), so it neither blocks nor queues. It matches both
@@ -48,6 +48,16 @@ func (fullInsideTaskError) Error() string {
 
 func (fullInsideTaskError) Is(target error) bool { return target == ErrFull || target == ErrInsideTask }
 
+// ErrGoexit is the Value of the *[PanicError] reported for a task that
+// called runtime.Goexit (as t.FailNow and log.Fatal-style helpers do in
+// tests): errors.Is(err, ErrGoexit) holds for it. Such a task counts as
+// finished; its worker goroutine ends, and a fresh one takes over its
+// processor and queue, so the pool keeps its size and loses no work. A
+// function that was waiting in Join, Scope or For on the same goroutine
+// (it was running the task while it helped) ends with it, and is reported
+// the same way.
+var ErrGoexit = errors.New("workpool: task called runtime.Goexit")
+
 // A PanicError is a panic recovered from a task: the value passed to panic
 // and the stack of the goroutine that panicked, captured where it panicked.
 //
@@ -58,6 +68,7 @@ func (fullInsideTaskError) Is(target error) bool { return target == ErrFull || t
 type PanicError struct {
 	Value any
 	Stack []byte
+	pool  bool // made by the pool: re-raised by Join, Scope and For as it is
 }
 
 // Error returns the panic value followed by the stack.
@@ -74,15 +85,16 @@ func (e *PanicError) Unwrap() error {
 	return nil
 }
 
-// newPanicError wraps a recovered value. A value that is already a
-// *PanicError (re-raised by Join or Scope on its way up a Run tree) is
-// returned as is, keeping the stack of the original panic; fresh reports
-// whether r was a new panic rather than a re-raise.
+// newPanicError wraps a recovered value. A *PanicError that the pool made
+// (re-raised by Join, Scope or For on its way up a Run tree) is returned as
+// is, keeping the stack of the original panic; fresh reports whether r was
+// a new panic rather than a re-raise. A *PanicError a task made itself is a
+// new panic like any other value.
 func newPanicError(r any) (pe *PanicError, fresh bool) {
-	if pe, ok := r.(*PanicError); ok {
+	if pe, ok := r.(*PanicError); ok && pe.pool {
 		return pe, false
 	}
-	return &PanicError{Value: r, Stack: debug.Stack()}, true
+	return &PanicError{Value: r, Stack: debug.Stack(), pool: true}, true
 }
 
 // A ShutdownError is returned by [Pool.Shutdown] when its context is done

@@ -3,6 +3,7 @@ package workpool_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,7 +22,9 @@ func await(t *testing.T, done <-chan struct{}, what string) {
 	select {
 	case <-done:
 	case <-time.After(guardTimeout):
-		t.Fatalf("%s did not return within %v: deadlock", what, guardTimeout)
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%s did not return within %v: deadlock\n%s", what, guardTimeout, buf)
 	}
 }
 
@@ -43,7 +46,9 @@ func closeWithin(t *testing.T, p *workpool.Pool) {
 	defer cancel()
 	if err := p.Shutdown(ctx); err != nil {
 		t.Errorf("Shutdown: %v", err)
+		return
 	}
+	checkCounts(t, p.Stats())
 }
 
 func checkInsideTask(t *testing.T, method string, err error) {

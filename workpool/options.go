@@ -38,13 +38,15 @@ type Option interface {
 }
 
 type config struct {
-	workers   int
-	policy    steal.Policy
-	mode      StealMode
-	name      string
-	onPanic   func(*PanicError)
-	maxQueued int
-	trace     bool
+	workers     int
+	policy      steal.Policy
+	mode        StealMode
+	name        string
+	onPanic     func(*PanicError)
+	maxQueued   int
+	maxSpares   int
+	sampleEvery int
+	trace       bool
 }
 
 type optionFunc func(*config)
@@ -98,24 +100,48 @@ func WithPanicHandler(h func(*PanicError)) Option {
 	return optionFunc(func(c *config) { c.onPanic = h })
 }
 
-// WithMaxQueued bounds the number of tasks submitted with [Pool.Submit] or
-// [Pool.TrySubmit] (and Run calls) that have been accepted but have not yet
-// finished. At the bound TrySubmit returns [ErrFull], Submit blocks until a
-// task finishes or the pool is closed, and Run blocks likewise or until its
-// context ends. Submit from inside one of the pool's tasks never blocks at
+// WithMaxQueued bounds the number of tasks submitted with [Pool.Submit],
+// [Pool.TrySubmit] or [Pool.SubmitContext] (and Run calls) that have been
+// accepted but have not yet finished. The bound is exact: at n unfinished
+// tasks TrySubmit returns [ErrFull] and Submit blocks until one finishes
+// (or the pool is closed, or SubmitContext's context ends), and no Submit
+// waits while fewer than n are unfinished, whatever the workers are
+// blocked in. Submit from inside one of the pool's tasks never blocks at
 // the bound (it could wait for itself): it returns an error matching
 // [ErrFull] and [ErrInsideTask]. Tasks spawned with [Worker.Spawn] count
 // towards the bound but are never refused, for the same reason, so a pool
-// whose tasks spawn may exceed it by what they spawn. Finished tasks
-// are credited in batches of up to 32 per worker, so the bound is
-// conservative: Submit, TrySubmit and Run never exceed it, but a Submit may
-// wait a little longer than strictly necessary. n = 0 (the default) means
-// no bound. WithMaxQueued panics if n < 0.
+// whose tasks spawn may exceed it by what they spawn. n = 0 (the default)
+// means no bound. WithMaxQueued panics if n < 0.
 func WithMaxQueued(n int) Option {
 	if n < 0 {
 		panic("workpool: WithMaxQueued called with " + strconv.Itoa(n) + " (want >= 0)")
 	}
 	return optionFunc(func(c *config) { c.maxQueued = n })
+}
+
+// WithMaxBlocked sets the most workers that may be blocked in
+// [Worker.Blocking] at once with their processor handed over, each a
+// goroutine of the pool. A Blocking call beyond it runs its function
+// keeping its processor, which then waits with it, as in a pool without
+// Blocking. The default is 10,000, the runtime's own default limit on
+// threads (runtime/debug.SetMaxThreads). WithMaxBlocked panics if n < 0.
+func WithMaxBlocked(n int) Option {
+	if n < 0 {
+		panic("workpool: WithMaxBlocked called with " + strconv.Itoa(n) + " (want >= 0)")
+	}
+	return optionFunc(func(c *config) { c.maxSpares = n })
+}
+
+// WithLatencySampling makes one in n submitted tasks (Submit, TrySubmit,
+// SubmitContext) record its queue wait and run time in the histograms of
+// [Stats.QueueWait] and [Stats.RunTime]. A sampled task costs two clock
+// reads; the others nothing. The default is 64; n = 0 turns sampling off.
+// WithLatencySampling panics if n < 0.
+func WithLatencySampling(n int) Option {
+	if n < 0 {
+		panic("workpool: WithLatencySampling called with " + strconv.Itoa(n) + " (want >= 0)")
+	}
+	return optionFunc(func(c *config) { c.sampleEvery = n })
 }
 
 // WithTrace makes every task that a worker takes from a queue run inside a
@@ -127,5 +153,8 @@ func WithTrace(on bool) Option {
 }
 
 func defaultConfig() config {
-	return config{workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, mode: StealHalf, name: "workpool"}
+	return config{
+		workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, mode: StealHalf, name: "workpool",
+		maxSpares: 10_000, sampleEvery: 64,
+	}
 }

@@ -2,85 +2,118 @@ package workpool
 
 import (
 	"context"
-	"math/bits"
 	"runtime"
-	"runtime/pprof"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gmpkit/gmpkit/steal"
 )
 
-// A Pool is a fixed set of workers that run tasks from per-worker queues and
-// a global queue, stealing from each other when idle. See the package
-// documentation for the design.
+// A Pool is a set of worker goroutines that run tasks from per-processor
+// queues and a global queue, stealing from each other when idle. See the
+// package documentation for the guarantees and costs.
 //
-// Tasks enter a pool in three ways: [Pool.Submit] (fire and forget, from any
-// goroutine), [Pool.Run] (a fork-join computation whose functions fork with
-// [Worker.Join] and [Worker.Scope]), and [Worker.Spawn] (fire and forget from
+// Tasks enter a pool in these ways: [Pool.Submit], [Pool.TrySubmit] and
+// [Pool.SubmitContext] (fire and forget, from any goroutine), [Pool.Run]
+// (a fork-join computation whose functions fork with [Worker.Join],
+// [Worker.Scope] and [Worker.For]), [Pool.NewGroup] (tasks whose errors
+// and results are collected), and [Worker.Spawn] (fire and forget from
 // inside a task, onto the spawner's own queue).
 //
-// A successful Submit, TrySubmit or Spawn of a task synchronizes before the
-// task starts, and the end of every task synchronizes before the return of
-// a Wait, Close or Shutdown that waited for it.
+// A successful Submit, TrySubmit, SubmitContext or Spawn of a task
+// synchronizes before the task starts, and the end of every task
+// synchronizes before the return of a Wait, Close or Shutdown that waited
+// for it.
 //
 // A Pool's workers run until Close (or a Shutdown that finishes) stops them;
 // a Pool that is dropped without Close leaks its parked workers. All methods
-// are safe for concurrent use. A Pool must be created with [New].
+// are safe for concurrent use. A Pool must be created with [New]; the
+// methods of a zero Pool panic.
 type Pool struct {
-	cfg     config
-	policy  steal.Policy
-	mode    StealMode
-	workers []*Worker
-	steps   []uint32 // numbers coprime to len(workers): steal orders
+	cfg    config
+	policy steal.Policy
+	mode   StealMode
+
+	set    atomic.Pointer[procSet] // the active procs
+	nprocs atomic.Int32            // len(set.procs)
+	work   workBits                // a bit per proc id: may have queued work
 
 	global steal.GlobalQueue[job]
 
 	// The scheduler's shared words, each on its own cache line: they are
-	// read by every Submit and every Join and written rarely.
+	// read by every Submit and every published fork and written rarely.
 	_         [64]byte
-	npidle    atomic.Int32 // workers parked in findRunnable (on idle)
+	npidle    atomic.Int32 // workers parked holding a proc (idle, or awaiting a fork)
 	_         [60]byte
 	nspinning atomic.Int32 // workers looking for work without owning any
 	_         [60]byte
-	pending   atomic.Int64 // accepted pool tasks not yet known to be finished
+	pending   atomic.Int64 // accepted pool tasks not yet credited as finished
 	_         [56]byte
 	// Submit writes tasks into a chunk, the batch that goes into the
 	// global queue as one job when full. A worker that finds the global
 	// queue empty takes the partly filled chunk (takePartial). See
 	// chunk.go.
-	subMu      sync.Mutex
-	cur        *chunk       // guarded by subMu; nil or not full
-	curN       atomic.Int32 // 1 if cur holds a task, for lock-free checks
-	submitted  uint64       // guarded by subMu: Submit and TrySubmit calls accepted
-	_          [60]byte
-	expanded   atomic.Uint64 // submitted tasks whose chunk a worker has started to run
-	runs       atomic.Uint64 // Run calls accepted
-	rootsTaken atomic.Uint64 // Run roots taken from the global queue
+	subMu       sync.Mutex
+	filling     *chunk       // guarded by subMu; nil or not full
+	fillingN    atomic.Int32 // 1 if filling holds a task, for lock-free checks
+	submitted   uint64       // guarded by subMu: Submit, TrySubmit and SubmitContext calls accepted
+	_           [60]byte
+	expanded    atomic.Uint64 // submitted tasks whose chunk a worker has started to run
+	runs        atomic.Uint64 // Run calls accepted
+	rootsTaken  atomic.Uint64 // Run roots taken from the global queue
+	claiming    atomic.Int32  // claimFrom calls in flight (see runChunk)
+	roomWaiters atomic.Int32  // Submits waiting for room under the bound
 
-	// hasWork has one bit per worker, set while the worker may have
-	// queued work (see markWork): thieves of a large pool and a spinner's
-	// last look before parking (anyWork) read it instead of every worker.
-	hasWork []atomic.Uint64
-	// claiming counts claimFrom calls in flight (see runChunk).
-	claiming   atomic.Int32
 	maxSpin    int32 // the most workers that may spin: GOMAXPROCS at New
 	maxVictims int   // the most victims one steal pass probes in a large pool
 
-	mu   sync.Mutex // sched.lock: guards idle and each Worker's idleAt
-	idle []*Worker  // parked workers, newest last
+	mu      sync.Mutex // sched.lock: guards the lists below, nms and set changes
+	idle    []*Worker  // workers parked holding a proc, newest last
+	spares  []*Worker  // workers parked without a proc
+	pwait   []*Worker  // workers back from Blocking waiting for a proc, oldest first
+	npwait  atomic.Int32
+	nms     int          // worker goroutines alive, spares included
+	blocked []*Worker    // workers in Blocking that handed their proc over
+	nblock  atomic.Int32 // len(blocked)
 
 	waitMu   sync.Mutex // guards cond's waits and panicErr
 	cond     sync.Cond  // signalled when pending drops (see finish) or on close
 	sleepers atomic.Int32
 	panicErr *PanicError // first unhandled Submit panic since the last Wait
 
+	orphan [numCounters]atomic.Uint64 // counts from workers without a proc
+
 	closed    atomic.Bool // no new tasks
 	stopped   atomic.Bool // closed and drained: workers exit
 	closeOnce sync.Once
 	stopOnce  sync.Once
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup // worker goroutines
+}
+
+// A procSet is the set of active procs and the steal orders over them.
+// Resize replaces it; it is never changed once published.
+type procSet struct {
+	procs []*proc  // the active procs
+	byID  []*proc  // every proc made so far, indexed by id
+	steps []uint32 // numbers coprime to len(procs): steal orders
+}
+
+func newProcSet(procs, byID []*proc) *procSet {
+	s := &procSet{procs: procs, byID: byID}
+	n := len(procs)
+	for k := 1; k <= n; k++ {
+		if gcd(k, n) == 1 {
+			s.steps = append(s.steps, uint32(k))
+		}
+	}
+	return s
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // New returns a pool with its workers started and parked. The default is
@@ -97,98 +130,129 @@ func New(opts ...Option) *Pool {
 	}
 	p := &Pool{cfg: cfg, policy: cfg.policy, mode: cfg.mode}
 	p.cond.L = &p.waitMu
-	n := cfg.workers
-	for s := 1; s <= n; s++ {
-		if gcd(s, n) == 1 {
-			p.steps = append(p.steps, uint32(s))
-		}
-	}
 	procs := runtime.GOMAXPROCS(0)
 	p.maxSpin = int32(procs)
 	p.maxVictims = max(2*procs, minVictims)
-	p.hasWork = make([]atomic.Uint64, (n+63)/64)
-	p.workers = make([]*Worker, n)
-	for i := range p.workers {
-		w := &Worker{p: p, id: i, idleAt: -1, dq: steal.NewDeque[job](), wake: make(chan bool, 1), joinWake: make(chan struct{}, 1)}
-		w.rng = uint64(i)*0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d
-		p.workers[i] = w
+	n := cfg.workers
+	p.work.init(n)
+	all := make([]*proc, n)
+	for i := range all {
+		all[i] = newProc(p, i)
 	}
+	p.set.Store(newProcSet(all, all))
+	p.nprocs.Store(int32(n))
+	p.nms = n
 	p.wg.Add(n)
-	for _, w := range p.workers {
-		go func() {
-			defer p.wg.Done()
-			w.gid.Store(goid()) // before any task: see Pool.self
-			labels := pprof.Labels("workpool", cfg.name, "worker", strconv.Itoa(w.id))
-			pprof.Do(context.Background(), labels, func(context.Context) { w.loop() })
-		}()
+	for _, pr := range all {
+		p.start(pr)
 	}
 	return p
 }
 
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
+// mustInit panics if p was not made by New.
+func (p *Pool) mustInit(method string) {
+	if p == nil || p.set.Load() == nil {
+		panic("workpool: " + method + " called on a Pool not made by workpool.New")
 	}
-	return a
 }
 
 // Name returns the name set with [WithName].
-func (p *Pool) Name() string { return p.cfg.name }
+func (p *Pool) Name() string {
+	p.mustInit("Pool.Name")
+	return p.cfg.name
+}
 
-// Workers returns the number of workers.
-func (p *Pool) Workers() int { return len(p.workers) }
+// Workers returns the number of processors: the workers that run tasks at
+// once, not counting workers blocked in [Worker.Blocking]. It changes only
+// with [Pool.Resize].
+func (p *Pool) Workers() int {
+	p.mustInit("Pool.Workers")
+	return int(p.nprocs.Load())
+}
 
 // Submit queues task to run once on one of the pool's workers and returns
-// nil, or returns [ErrClosed] without queueing it if the pool is closed. With
-// a [WithMaxQueued] bound, Submit blocks while the bound is reached; called
-// from inside one of the pool's own tasks it does not block there, since
-// the room it waits for could be its own caller's, and returns an error
-// that matches both [ErrFull] and [ErrInsideTask]. Tasks
-// submitted from any goroutine go to the global queue: Go offers no cheap way
-// to tell that the caller is itself a task, so a task that wants its child
-// on its own worker's queue uses [Worker.Spawn]. A panic in task goes to the
-// [WithPanicHandler] handler. Submit panics if task is nil.
+// nil, or returns [ErrClosed] without queueing it if the pool is closed.
+// With a [WithMaxQueued] bound, Submit blocks while the bound is reached;
+// called from inside one of the pool's own tasks it does not block there,
+// since the room it waits for could be its own caller's, and returns an
+// error that matches both [ErrFull] and [ErrInsideTask]. A panic in task
+// goes to the [WithPanicHandler] handler. Submit panics if task is nil.
 func (p *Pool) Submit(task func()) error {
+	p.mustInit("Pool.Submit")
 	if task == nil {
 		panic("workpool: Pool.Submit called with a nil task")
 	}
-	return p.submit(task, true)
+	if err := p.accept(context.Background(), true); err != nil {
+		return err
+	}
+	p.enqueue(submitted{fn: task})
+	return nil
 }
 
 // TrySubmit is like [Pool.Submit] but never blocks: at the [WithMaxQueued]
 // bound it returns [ErrFull] and does not queue the task. Without a bound it
 // is the same as Submit. TrySubmit panics if task is nil.
 func (p *Pool) TrySubmit(task func()) error {
+	p.mustInit("Pool.TrySubmit")
 	if task == nil {
 		panic("workpool: Pool.TrySubmit called with a nil task")
 	}
-	return p.submit(task, false)
-}
-
-func (p *Pool) submit(task func(), block bool) error {
-	if err := p.accept(context.Background(), block); err != nil {
+	if err := p.accept(context.Background(), false); err != nil {
 		return err
 	}
+	p.enqueue(submitted{fn: task})
+	return nil
+}
+
+// SubmitContext is like [Pool.Submit] for a task that takes a context. A
+// wait for room at the [WithMaxQueued] bound ends when ctx is done, and
+// SubmitContext then returns context.Cause(ctx) without queueing the task,
+// as it does at once if ctx is already done. A queued task whose ctx is
+// done before it starts is not run: it counts as finished for Wait, and in
+// [Stats.Skipped]. A task that starts gets ctx. SubmitContext panics if
+// ctx or task is nil.
+func (p *Pool) SubmitContext(ctx context.Context, task func(ctx context.Context)) error {
+	p.mustInit("Pool.SubmitContext")
+	if ctx == nil {
+		panic("workpool: Pool.SubmitContext called with a nil Context")
+	}
+	if task == nil {
+		panic("workpool: Pool.SubmitContext called with a nil task")
+	}
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	if err := p.accept(ctx, true); err != nil {
+		return err
+	}
+	p.enqueue(submitted{cfn: task, ctx: ctx})
+	return nil
+}
+
+// enqueue adds an accepted task to the chunk being filled, which goes to
+// the global queue when full, and wakes a worker if none is looking.
+func (p *Pool) enqueue(t submitted) {
 	p.subMu.Lock()
-	c := p.cur
+	c := p.filling
 	if c == nil {
 		c = chunks.Get().(*chunk)
-		p.cur = c
+		p.filling = c
 	}
-	c.fns[c.n] = task
-	c.n++
 	p.submitted++
+	if n := p.cfg.sampleEvery; n > 0 && p.submitted%uint64(n) == 0 {
+		t.stamp = nanotime()
+	}
+	c.add(t)
 	switch c.n {
 	case chunkSize:
-		p.cur = nil
-		p.curN.Store(0)
+		p.filling = nil
+		p.fillingN.Store(0)
 		p.global.Push(&c.j)
 	case 1:
-		p.curN.Store(1) // one store per chunk, not per task
+		p.fillingN.Store(1) // one store per chunk, not per task
 	}
 	p.subMu.Unlock()
 	p.wakep()
-	return nil
 }
 
 // accept counts one more pending task, or reports why it cannot. The count
@@ -196,20 +260,13 @@ func (p *Pool) submit(task func(), block bool) error {
 // happens after the check, which then sees closed. So a task is either
 // refused or waited for by Close, never queued behind a stopped pool.
 //
-// A blocking accept waits for room, unless ctx ends first (Submit passes
-// context.Background: no bound on the wait) or the caller is one of the pool's own tasks, which
-// could be waiting for itself: then it returns at once, with the context's
-// cause or a fullInsideTaskError, having counted nothing.
+// Under a bound, a blocking accept waits for room until ctx ends, unless
+// the caller is one of the pool's own tasks, which could be waiting for
+// itself: then it returns at once with a fullInsideTaskError, having
+// counted nothing.
 func (p *Pool) accept(ctx context.Context, block bool) error {
 	if max := int64(p.cfg.maxQueued); max > 0 {
-		for {
-			n := p.pending.Load()
-			if n < max {
-				if p.pending.CompareAndSwap(n, n+1) {
-					break
-				}
-				continue
-			}
+		for !p.tryReserve(max) {
 			if p.closed.Load() {
 				return ErrClosed
 			}
@@ -233,37 +290,95 @@ func (p *Pool) accept(ctx context.Context, block bool) error {
 	return nil
 }
 
+// tryReserve counts one more pending task if fewer than max are pending,
+// first collecting the finished tasks that procs have not yet credited.
+func (p *Pool) tryReserve(max int64) bool {
+	for collected := false; ; {
+		n := p.pending.Load()
+		if n < max {
+			if p.pending.CompareAndSwap(n, n+1) {
+				return true
+			}
+			continue
+		}
+		if collected {
+			return false
+		}
+		p.collectCredit(false)
+		collected = true
+	}
+}
+
+// collectCredit credits to pending the finished tasks that the procs have
+// counted but not yet credited, so that the bound is exact: a proc whose
+// worker is blocked in a task cannot hold back room. See waitRoom for why
+// no credit escapes a waiter. With locked set the caller holds waitMu, and
+// the waiters on cond are woken directly.
+func (p *Pool) collectCredit(locked bool) {
+	var k int64
+	for _, pr := range p.set.Load().procs {
+		if pr.credit.Load() != 0 {
+			k += pr.credit.Swap(0)
+		}
+	}
+	if k == 0 {
+		return
+	}
+	if !locked {
+		p.finish(k)
+		return
+	}
+	if left := p.pending.Add(-k); left < 0 {
+		panic("workpool: internal error: pending count went negative")
+	}
+	p.cond.Broadcast()
+}
+
 // waitRoom blocks until fewer than max tasks are pending, the pool is
 // closed, or ctx ends, and returns the context's cause in the last case.
+//
+// Why no wakeup is lost: a waiter counts itself in roomWaiters before it
+// collects the procs' credit, and a proc adds to its credit before it
+// loads roomWaiters; so either the waiter's collection sees the credit, or
+// the proc sees the waiter and credits at once, which broadcasts under
+// waitMu, held by the waiter from before its collection until it waits.
 func (p *Pool) waitRoom(ctx context.Context, max int64) error {
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			p.waitMu.Lock()
-			p.cond.Broadcast()
-			p.waitMu.Unlock()
-		})
+		stop := context.AfterFunc(ctx, p.broadcast)
 		defer stop()
 	}
 	p.waitMu.Lock()
 	defer p.waitMu.Unlock()
 	p.sleepers.Add(1)
+	p.roomWaiters.Add(1)
+	defer p.roomWaiters.Add(-1)
 	defer p.sleepers.Add(-1)
-	for p.pending.Load() >= max && !p.closed.Load() {
+	for {
+		p.collectCredit(true)
+		if p.pending.Load() < max || p.closed.Load() {
+			return nil
+		}
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
 		p.cond.Wait()
 	}
-	return nil
+}
+
+// broadcast wakes every goroutine waiting on p.cond.
+func (p *Pool) broadcast() {
+	p.waitMu.Lock()
+	p.cond.Broadcast()
+	p.waitMu.Unlock()
 }
 
 // finish credits k finished pending tasks and wakes Wait, Close and blocked
 // Submits when they may proceed. Its Add comes before its load of sleepers,
 // and a sleeper's Add to sleepers comes before its load of pending, so one of
-// the two sees the other (see Wait).
+// the two sees the other.
 func (p *Pool) finish(k int64) {
 	left := p.pending.Add(-k)
 	if left < 0 {
@@ -272,22 +387,21 @@ func (p *Pool) finish(k int64) {
 	if p.sleepers.Load() == 0 {
 		return
 	}
-	if left == 0 || p.cfg.maxQueued > 0 {
-		p.waitMu.Lock()
-		p.cond.Broadcast()
-		p.waitMu.Unlock()
+	if left == 0 || p.roomWaiters.Load() != 0 {
+		p.broadcast()
 	}
 }
 
 // Wait blocks until every task accepted before the call (by Submit,
-// TrySubmit, Spawn, or a Run in progress) has finished, and every task those
-// tasks spawned. The end of each such task synchronizes before Wait returns.
-// Wait returns the first panic, as a *[PanicError], of a submitted task that
-// ran since the previous Wait without a [WithPanicHandler] handler to go to;
-// otherwise nil. Called from inside one of the pool's own tasks, where it
-// would wait for itself, Wait returns an error matching [ErrInsideTask] at
-// once.
+// TrySubmit, SubmitContext, Spawn, a Group, or a Run in progress) has
+// finished, and every task those tasks spawned. The end of each such task
+// synchronizes before Wait returns. Wait returns the first panic, as a
+// *[PanicError], of a submitted task that ran since the previous Wait
+// without a [WithPanicHandler] handler to go to; otherwise nil. Called from
+// inside one of the pool's own tasks, where it would wait for itself, Wait
+// returns an error matching [ErrInsideTask] at once.
 func (p *Pool) Wait() error {
+	p.mustInit("Pool.Wait")
 	if p.self() != nil {
 		return &insideTaskError{"Pool.Wait"}
 	}
@@ -317,6 +431,7 @@ func (p *Pool) takePanicLocked() error {
 // it would wait for itself, Close does nothing and returns an error
 // matching [ErrInsideTask].
 func (p *Pool) Close() error {
+	p.mustInit("Pool.Close")
 	if p.self() != nil {
 		return &insideTaskError{"Pool.Close"}
 	}
@@ -331,6 +446,7 @@ func (p *Pool) Close() error {
 // from inside one of the pool's own tasks, Shutdown does nothing and returns
 // an error matching [ErrInsideTask].
 func (p *Pool) Shutdown(ctx context.Context) error {
+	p.mustInit("Pool.Shutdown")
 	if ctx == nil {
 		panic("workpool: Pool.Shutdown called with a nil Context")
 	}
@@ -343,177 +459,98 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 func (p *Pool) shutdown(ctx context.Context) error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)
-		p.waitMu.Lock()
-		p.cond.Broadcast() // blocked Submits return ErrClosed
-		p.waitMu.Unlock()
+		p.broadcast() // blocked Submits return ErrClosed
 	})
-	stop := context.AfterFunc(ctx, func() {
-		p.waitMu.Lock()
-		p.cond.Broadcast()
-		p.waitMu.Unlock()
-	})
-	p.waitMu.Lock()
-	p.sleepers.Add(1)
-	drained := false
-	for {
-		if p.pending.Load() == 0 {
-			drained = true
-			break
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		p.cond.Wait()
-	}
-	p.sleepers.Add(-1)
-	// Once closed is set and pending has been seen at zero, every later
-	// count is a Submit, Spawn or Run on its way to ErrClosed (accept counts
-	// before it checks closed), not an accepted task: the pool is drained.
-	var left int64
-	if !drained {
-		left = p.pending.Load()
-	}
-	var err error
-	if left == 0 {
-		err = p.takePanicLocked()
-	}
-	p.waitMu.Unlock()
-	stop()
+	left, err := p.drain(ctx)
 	if left != 0 {
 		return &ShutdownError{Left: int(left), Err: context.Cause(ctx)}
 	}
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
 		p.stopped.Store(true)
-		for _, w := range p.idle {
-			w.idleAt = -1
-			w.wake <- false
-		}
-		p.npidle.Add(-int32(len(p.idle)))
-		p.idle = nil
+		p.stopWorkersLocked()
 		p.mu.Unlock()
 	})
 	p.wg.Wait()
 	return err
 }
 
-// wakep is the runtime's wakep: if no worker is spinning, it makes one
-// parked worker spinning and wakes it. A spinning worker that finds work
-// calls wakep in turn (resetSpinning), so a burst of work wakes workers one
-// at a time, as fast as they find something, and never more than needed.
+// drain waits until no task is pending or ctx is done, and returns how
+// many tasks were left and, if none, the panic Wait would return.
 //
-// Every place that publishes work calls wakep after publishing. Its common
-// case (nobody parked, or somebody already spinning) is two atomic loads,
-// inlined into the caller; only a wakeup pays for the call to wakepSlow.
-func (p *Pool) wakep() {
-	if p.npidle.Load() == 0 || p.nspinning.Load() != 0 {
-		return
+// Once closed is set and pending has been seen at zero, every later count
+// is a Submit, Spawn or Run on its way to ErrClosed (accept counts before
+// it checks closed), not an accepted task: the pool is drained.
+func (p *Pool) drain(ctx context.Context) (int64, error) {
+	stop := context.AfterFunc(ctx, p.broadcast)
+	defer stop()
+	p.waitMu.Lock()
+	defer p.waitMu.Unlock()
+	p.sleepers.Add(1)
+	defer p.sleepers.Add(-1)
+	for p.pending.Load() != 0 {
+		if ctx.Err() != nil {
+			return p.pending.Load(), nil
+		}
+		p.cond.Wait()
 	}
-	p.wakepSlow()
+	return 0, p.takePanicLocked()
 }
 
-// wakepSlow makes one parked worker spinning and wakes it, unless another
-// worker started spinning or the last parked one was woken meanwhile.
-func (p *Pool) wakepSlow() {
-	if p.npidle.Load() == 0 {
-		return
+// self returns the worker whose goroutine is the caller, or nil if the
+// caller is not one of p's workers holding a proc or blocked in Blocking.
+// It costs a goroutine identity (see gid) and a scan of the procs.
+func (p *Pool) self() *Worker {
+	if p.npidle.Load() >= p.nprocs.Load() && p.nblock.Load() == 0 {
+		return nil // every worker is parked: the caller is none of them
 	}
-	if p.nspinning.Load() != 0 || !p.nspinning.CompareAndSwap(0, 1) {
-		return
+	id := gid()
+	if id == 0 {
+		return nil
 	}
-	p.mu.Lock()
-	n := len(p.idle)
-	if n == 0 || p.stopped.Load() {
-		p.mu.Unlock()
-		p.nspinning.Add(-1)
-		return
+	for _, pr := range p.set.Load().procs {
+		if w := pr.owner.Load(); w != nil && w.gid.Load() == id {
+			return w
+		}
 	}
-	w := p.idle[n-1]
-	w.idleAt = -1
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	p.npidle.Add(-1)
-	p.mu.Unlock()
-	w.wake <- true // it owns the spinning count taken above
-}
-
-// removeIdle takes w off the idle list if it is still there, in O(1): w
-// knows its index, and the last entry moves into its place.
-func (p *Pool) removeIdle(w *Worker) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	i := w.idleAt
-	if i < 0 {
-		return false
+	if p.nblock.Load() != 0 {
+		return p.blockedSelf(id)
 	}
-	last := len(p.idle) - 1
-	x := p.idle[last]
-	p.idle[i] = x
-	x.idleAt = i
-	p.idle[last] = nil
-	p.idle = p.idle[:last]
-	w.idleAt = -1
-	p.npidle.Add(-1)
-	return true
+	return nil
 }
 
 // globalNonEmpty reports whether the global queue or the partial chunk
 // looks non-empty.
 func (p *Pool) globalNonEmpty() bool {
-	return p.global.Len() > 0 || p.curN.Load() > 0
+	return p.global.Len() > 0 || p.fillingN.Load() > 0
 }
 
-// anyWork reports whether some queue looks non-empty. It is a spinning
-// worker's last look before it parks, and it costs O(workers/64) word loads
-// plus a look at each worker whose hasWork bit is set, not a look at every
-// worker.
+// anyWork reports whether some queue looks non-empty. It is a parking
+// worker's last look, and it costs O(procs/64) word loads plus a look at
+// each proc whose work bit is set, not a look at every proc.
 //
-// Why no wakeup is lost. A worker that adds to its own queues publishes
+// Why no wakeup is lost. A worker that adds to its proc's queues publishes
 // the work (the push, then markWork's Or, both sequentially consistent
 // atomics) and then loads npidle and nspinning, and calls wakep if nobody
-// spins. The spinner that gives up publishes itself idle (npidle, under
-// p.mu), then stops counting as spinning (nspinning.Add), and then calls
-// anyWork, which loads the bitmap and then the queues of the marked
-// workers. In the single order of these atomics, either the adder's load
-// of nspinning comes after the spinner's Add, so it sees the spinner idle
-// and not spinning and wakes a worker; or the spinner's loads come after
-// the adder's push and Or, so anyWork sees the bit and the queued work and
-// the spinner goes back to look. A bit is cleared only by its owner when
-// its queues are empty (unmarkWork), and only the owner adds to them, so a
-// clear bit never hides work. Submit and Run push to the global queue,
-// which anyWork reads directly.
+// spins. The worker that parks publishes itself idle (npidle, under p.mu),
+// then stops counting as spinning, and then calls anyWork, which loads the
+// bitmap and then the queues of the marked procs. In the single order of
+// these atomics, either the adder's loads come after the parker's stores,
+// so it sees the parker idle and not spinning and wakes a worker; or the
+// parker's loads come after the adder's push and Or, so anyWork sees the
+// bit and the queued work and the parker looks again. A bit is cleared
+// only by its proc's owner when its queues are empty (unmarkWork), and
+// only the owner adds to them, so a clear bit never hides work. Submit and
+// Run push to the global queue, which anyWork reads directly.
 func (p *Pool) anyWork() bool {
 	if p.globalNonEmpty() {
 		return true
 	}
-	for wi := range p.hasWork {
-		set := p.hasWork[wi].Load()
-		for set != 0 {
-			b := bits.TrailingZeros64(set)
-			set &= set - 1
-			v := p.workers[wi<<6+b]
-			if v.dq.Len() > 0 || v.runnext.Load() != nil {
-				return true
-			}
-			if g := v.group.Load(); g != nil && g.next.Load() < g.gn.Load() {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func (p *Pool) recordPanic(pe *PanicError) {
-	if h := p.cfg.onPanic; h != nil {
-		func() {
-			defer func() { _ = recover() }() // a panicking handler must not kill the worker
-			h(pe)
-		}()
-		return
-	}
-	p.waitMu.Lock()
-	if p.panicErr == nil {
-		p.panicErr = pe
-	}
-	p.waitMu.Unlock()
+	s := p.set.Load()
+	found := false
+	p.work.each(0, len(s.byID), func(i int) bool {
+		found = s.byID[i].hasWork()
+		return !found
+	})
+	return found
 }

@@ -29,11 +29,13 @@ func quiesce(p *workpool.Pool) workpool.Stats {
 	}
 }
 
+// closePool closes p and checks that its counts add up.
 func closePool(t testing.TB, p *workpool.Pool) {
 	t.Helper()
 	if err := p.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
+	checkCounts(t, p.Stats())
 }
 
 func TestSubmit_EveryTaskRunsOnceAndWaitSeesIt(t *testing.T) {
