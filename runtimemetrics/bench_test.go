@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime/metrics"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/gmpkit/gmpkit/runtimemetrics"
+	"github.com/gmpkit/gmpkit/workpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -43,22 +45,27 @@ func reportCPU(b *testing.B, start time.Duration) {
 	}
 }
 
+// benchGather measures reg.Gather.
+func benchGather(reg prometheus.Gatherer) func(*testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := processCPU()
+		for b.Loop() {
+			if _, err := reg.Gather(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu)
+	}
+}
+
 // BenchmarkScrape/via=gather measures Registry.Gather; via=http measures a
 // full text exposition through promhttp.
 func BenchmarkScrape(b *testing.B) {
 	for _, bc := range benchCollectors() {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(bc.c)
-		b.Run("via=gather/"+bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			cpu := processCPU()
-			for b.Loop() {
-				if _, err := reg.Gather(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportCPU(b, cpu)
-		})
+		b.Run("via=gather/"+bc.name, benchGather(reg))
 		h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		b.Run("via=http/"+bc.name, func(b *testing.B) {
@@ -101,4 +108,23 @@ func BenchmarkSamplerRead(b *testing.B) {
 			s.Read(&sn)
 		}
 	})
+}
+
+// BenchmarkPoolScrape measures Registry.Gather of a PoolCollector alone,
+// per-worker series included, over a closed pool that ran tasks.
+func BenchmarkPoolScrape(b *testing.B) {
+	for _, workers := range []int{4, 16} {
+		p := workpool.New(workpool.WithName("bench"), workpool.WithWorkers(workers), workpool.WithLatencySampling(1))
+		for range 1000 {
+			if err := p.Submit(func() {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := p.Close(); err != nil {
+			b.Fatal(err)
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(runtimemetrics.NewPoolCollector(p))
+		b.Run("via=gather/workers="+strconv.Itoa(workers), benchGather(reg))
+	}
 }

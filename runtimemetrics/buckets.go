@@ -228,6 +228,25 @@ func midpoint(lo, hi float64, integer bool) float64 {
 	return lo + (hi-lo)/2
 }
 
+// fold sets dst (len(p.le)+1 entries: the Prometheus buckets, not
+// cumulative, the last one +Inf) from raw, the count of each runtime
+// bucket, and returns the total count and the sum estimated by p.mid.
+func (p *histPlan) fold(dst, raw []uint64) (n uint64, sum float64) {
+	clear(dst)
+	if len(raw) > len(p.to) {
+		raw = raw[:len(p.to)] // cannot happen: the runtime's buckets are fixed
+	}
+	for i, c := range raw {
+		if c == 0 {
+			continue
+		}
+		dst[p.to[i]] += c
+		n += c
+		sum += float64(c) * p.mid[i]
+	}
+	return n, sum
+}
+
 // series is the number of series the plan produces: one per finite bucket,
 // +Inf, _sum and _count.
 func (p *histPlan) series() int { return len(p.le) + 3 }

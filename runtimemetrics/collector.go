@@ -39,7 +39,7 @@ type Collector struct {
 // Sampler, and through it the JSON handler and expvar, can share its
 // samples; *Collector is a prometheus.Collector.
 func NewCollector(opts ...Option) *Collector {
-	return newCollector(NewSampler(opts...))
+	return newCollector(newSampler(newConfig("NewCollector", forSampler, opts)))
 }
 
 func newCollector(s *Sampler) *Collector {
@@ -125,10 +125,39 @@ type scrape struct {
 	gauges   []dto.Gauge
 	counters []dto.Counter
 	hists    []dto.Histogram
-	buckets  []dto.Bucket
-	bptrs    []*dto.Bucket
-	cum      []uint64
+	slabs    bucketSlabs
 	dropped  float64
+}
+
+// bucketSlabs hold the dto buckets of every histogram of one scrape: three
+// slabs, whatever the number of histograms and buckets.
+type bucketSlabs struct {
+	buckets []dto.Bucket
+	bptrs   []*dto.Bucket
+	cum     []uint64
+}
+
+func newBucketSlabs(n int) bucketSlabs {
+	return bucketSlabs{make([]dto.Bucket, n), make([]*dto.Bucket, n), make([]uint64, n)}
+}
+
+// fill points dh at count, sum and the cumulative buckets of counts (per
+// bucket, not cumulative; entries past len(le), the +Inf bucket, are not
+// needed), taking len(le) buckets from the slabs. le is shared, not copied:
+// it must never change, as a plan's bounds never do.
+func (bs *bucketSlabs) fill(dh *dto.Histogram, le []float64, counts []uint64, count *uint64, sum *float64) {
+	n := len(le)
+	buckets, bptrs, cum := bs.buckets[:n:n], bs.bptrs[:n:n], bs.cum[:n:n]
+	bs.buckets, bs.bptrs, bs.cum = bs.buckets[n:], bs.bptrs[n:], bs.cum[n:]
+	var c uint64
+	for j := range n {
+		c += counts[j]
+		cum[j] = c
+		buckets[j].CumulativeCount = &cum[j]
+		buckets[j].UpperBound = &le[j]
+		bptrs[j] = &buckets[j]
+	}
+	dh.SampleCount, dh.SampleSum, dh.Bucket = count, sum, bptrs
 }
 
 // rmMetric is metric i of a scrape; it implements prometheus.Metric. It is
@@ -166,10 +195,7 @@ func (c *Collector) scrape() *scrape {
 	sc.gauges = make([]dto.Gauge, c.nGauges)
 	sc.counters = make([]dto.Counter, c.nCounters)
 	sc.hists = make([]dto.Histogram, len(s.hists))
-	sc.buckets = make([]dto.Bucket, nLE)
-	sc.bptrs = make([]*dto.Bucket, nLE)
-	sc.cum = make([]uint64, nLE)
-	off := 0
+	sc.slabs = newBucketSlabs(nLE)
 	for i := range s.metrics {
 		mi := &s.metrics[i]
 		sc.metrics[i] = rmMetric{sc, i}
@@ -181,22 +207,8 @@ func (c *Collector) scrape() *scrape {
 			sc.counters[k].Value = &sc.snap.scalars[mi.slot]
 		case typeHistogram:
 			h := &s.hists[mi.slot]
-			n := len(h.le)
-			counts := sc.snap.counts[h.bOff : h.bOff+n+1]
-			var cum uint64
-			for j := 0; j < n; j++ {
-				cum += counts[j]
-				sc.cum[off+j] = cum
-				b := &sc.buckets[off+j]
-				b.CumulativeCount = &sc.cum[off+j]
-				b.UpperBound = &h.le[j] // the plan's; immutable, like c.labels
-				sc.bptrs[off+j] = b
-			}
-			dh := &sc.hists[k]
-			dh.SampleCount = &sc.snap.hcount[mi.slot]
-			dh.SampleSum = &sc.snap.hsum[mi.slot]
-			dh.Bucket = sc.bptrs[off : off+n : off+n]
-			off += n
+			counts := sc.snap.counts[h.bOff : h.bOff+len(h.le)+1]
+			sc.slabs.fill(&sc.hists[k], h.le, counts, &sc.snap.hcount[mi.slot], &sc.snap.hsum[mi.slot])
 		}
 	}
 	last := len(s.metrics)

@@ -20,6 +20,11 @@
 //     wholly into one Prometheus bucket: counts are never interpolated or
 //     split, and +Inf equals the runtime's total.
 //   - Sums are estimates, as [Histogram.Sum] says: the runtime records none.
+//   - A [PoolCollector] exports every field of workpool.Stats, read by one
+//     Stats call per scrape: each counter of workpool.CounterInfos, with its
+//     help, for the pool and per worker; the gauges; and the sampled queue
+//     wait and run time as histograms in workpool's own buckets, their sums
+//     estimated as for runtime histograms.
 //   - Names are client_golang's spelling under [DefaultNamespace], so a
 //     Collector registers next to client_golang's Go collector;
 //     [WithNamespace]("go") gives client_golang's names exactly. The
@@ -39,7 +44,10 @@
 // allocates, and takes about 60% of its CPU time; the Collector's own share
 // is a dozen allocations per scrape, whatever the number of metrics and
 // buckets. [Sampler.Read] into a reused Snapshot allocates nothing and
-// takes about 1.5 times the bare metrics.Read it wraps. Measured with:
+// takes about 1.5 times the bare metrics.Read it wraps. A Gather of a
+// [PoolCollector] costs under 1 µs per series (282 for 16 workers), nearly
+// all of it the registry's; the collector adds a dozen allocations to those
+// of Stats. Measured with:
 //
 //	go test -run '^$' -bench 'Scrape|SamplerRead' -cpu 1 -count 10 ./runtimemetrics/
 //
@@ -55,6 +63,10 @@
 //   - A Collector built with WithNamespace("go") cannot be registered next
 //     to client_golang's Go collector, which prometheus.DefaultRegisterer
 //     holds: use it only to replace that collector.
+//   - An [Option] configures a Sampler (and so a Collector) or a
+//     PoolCollector, as its doc says; the other constructors panic on it.
+//   - A pool's histograms count sampled tasks only (one in
+//     workpool.WithLatencySampling's n): their _count is not a task count.
 //   - [Handler] reads a Sampler of its own, not a Collector's: to serve the
 //     samples a Collector exports, serve c.Sampler().Handler().
 //   - A handler's SLIs cover the window since its previous request, so two
@@ -123,6 +135,15 @@ package runtimemetrics
 //   - A Default() accessor for the Sampler behind Handler and PublishExpvar:
 //     those two are the one way to serve the default selection; a program
 //     that wants the Sampler itself builds one with NewSampler.
+//
+// The pool collector. PoolCollector follows the same pattern: its Descs are
+// built once, from workpool.CounterInfos and two small tables (gauges,
+// histograms), so a counter added to workpool is exported without a change
+// here; a scrape calls Stats once and points prebuilt metrics at a per-scrape
+// arena. poolCounterNames keeps the names dashboards already query
+// (tasks_completed_total rather than completed_total). The latency
+// histograms go through the same histPlan as runtime histograms, with
+// RuntimeBuckets: workpool's 1-2-5 buckets are already coarse.
 //
 // Where the constants come from: the runtime's histogram shapes are in
 // BucketLayout's doc, the default layouts' reasons in DefaultSecondsBuckets

@@ -80,24 +80,40 @@ func ExampleSampler() {
 	// Output: true true
 }
 
-// A pool's Stats, labelled by its name.
+// A pool's Stats, labelled by its name: every counter and gauge, and the
+// sampled queue wait and run time of its tasks as histograms.
 func ExampleNewPoolCollector() {
-	p := workpool.New(workpool.WithName("images"), workpool.WithWorkers(2))
-	for i := 0; i < 10; i++ {
+	p := workpool.New(workpool.WithName("images"), workpool.WithWorkers(2),
+		workpool.WithLatencySampling(1)) // time every task; the default is one in 64
+	for range 10 {
 		_ = p.Submit(func() {})
 	}
-	_ = p.Close()
+	if err := p.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(runtimemetrics.NewPoolCollector(p, runtimemetrics.WithPerWorker(false)))
-	mfs, _ := reg.Gather()
+	mfs, err := reg.Gather()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, mf := range mfs {
-		if mf.GetName() == "gmpkit_workpool_tasks_completed_total" {
-			m := mf.GetMetric()[0]
-			fmt.Println(mf.GetName(), m.GetLabel()[0].GetName(), m.GetLabel()[0].GetValue(), m.GetCounter().GetValue())
+		m := mf.GetMetric()[0]
+		switch mf.GetName() {
+		case "gmpkit_workpool_tasks_completed_total":
+			fmt.Println(mf.GetName(), m.GetLabel()[0].GetValue(), m.GetCounter().GetValue())
+		case "gmpkit_workpool_queue_wait_seconds":
+			h := m.GetHistogram()
+			top := h.GetBucket()[len(h.GetBucket())-1].GetUpperBound()
+			fmt.Println(mf.GetName(), mf.GetType(), h.GetSampleCount(), "tasks, finite buckets up to", top)
 		}
 	}
-	// Output: gmpkit_workpool_tasks_completed_total pool images 10
+	// Output:
+	// gmpkit_workpool_queue_wait_seconds HISTOGRAM 10 tasks, finite buckets up to 50
+	// gmpkit_workpool_tasks_completed_total images 10
 }
 
 // Serve a JSON snapshot of the runtime's metrics at /debug/runtimemetrics.

@@ -11,7 +11,7 @@ import (
 // exactness tests.
 func NewFakeCollector(descs []metrics.Description, edges map[string][]float64,
 	values map[string]float64, counts map[string][]uint64, at time.Time, opts ...Option) *Collector {
-	s := buildSampler(newConfig(opts), descs, edges)
+	s := buildSampler(newConfig("NewFakeCollector", forSampler, opts), descs, edges)
 	s.fill = func(dst *Snapshot) {
 		for i := range s.metrics {
 			m := &s.metrics[i]

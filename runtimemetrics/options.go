@@ -6,17 +6,43 @@ import (
 	"strings"
 )
 
-// An Option configures a [Sampler] or a [Collector]: which runtime metrics
-// are read, how their names are spelled and how their histograms are
-// bucketed. Options are applied in order; a later option of the same kind
-// replaces or extends an earlier one as its documentation says.
+// An Option configures a [Sampler] (and so a [Collector]) or a
+// [PoolCollector]; each option's documentation says which. Options are
+// applied in order; a later option of the same kind replaces or extends an
+// earlier one as its documentation says. A constructor given an option
+// that configures something else panics rather than ignore it.
 type Option interface {
 	apply(*config)
 }
 
-type optionFunc func(*config)
+// A target is what an option configures.
+type target uint8
 
-func (f optionFunc) apply(c *config) { f(c) }
+const (
+	forSampler target = iota // NewSampler, NewCollector
+	forPool                  // NewPoolCollector
+)
+
+func (t target) String() string {
+	if t == forPool {
+		return "a PoolCollector"
+	}
+	return "a Sampler or Collector"
+}
+
+// option is the one implementation of Option.
+type option struct {
+	name   string // the function that made it, for messages
+	target target
+	set    func(*config)
+}
+
+func (o option) apply(c *config) {
+	if o.target != c.target {
+		panic(fmt.Sprintf("runtimemetrics: %s called with %s, which configures %s", c.caller, o.name, o.target))
+	}
+	o.set(c)
+}
 
 // DefaultNamespace is the prefix of every metric name unless [WithNamespace]
 // says otherwise. It differs from client_golang's "go" so that a [Collector]
@@ -88,27 +114,42 @@ func (p Preset) Prefix() string {
 }
 
 type config struct {
+	caller string // the constructor being configured, for messages
+	target target
+
+	// Sampler and Collector:
 	presets   uint32 // bit set of Preset; 0 = everything but GoDebug
 	allow     []*regexp.Regexp
 	deny      []*regexp.Regexp
 	godebug   bool
 	layouts   map[string]BucketLayout
-	namespace string
 	maxSeries int
+
+	namespace string // the prefix of every metric name, runtime or pool
+
+	// PoolCollector:
+	perWorker bool
 }
 
-func newConfig(opts []Option) *config {
-	c := &config{
-		namespace: DefaultNamespace,
-		maxSeries: DefaultMaxSeries,
-		layouts: map[string]BucketLayout{
+// newConfig applies opts, given to the constructor caller, over the
+// defaults of what it builds.
+func newConfig(caller string, t target, opts []Option) *config {
+	c := &config{caller: caller, target: t}
+	switch t {
+	case forSampler:
+		c.namespace = DefaultNamespace
+		c.maxSeries = DefaultMaxSeries
+		c.layouts = map[string]BucketLayout{
 			"seconds": DefaultSecondsBuckets(),
 			"bytes":   DefaultBytesBuckets(),
-		},
+		}
+	case forPool:
+		c.namespace = DefaultPoolNamespace
+		c.perWorker = true
 	}
 	for _, o := range opts {
 		if o == nil {
-			panic("runtimemetrics: nil Option")
+			panic("runtimemetrics: " + caller + " called with a nil Option")
 		}
 		o.apply(c)
 	}
@@ -125,11 +166,11 @@ func WithPresets(presets ...Preset) Option {
 			panic(fmt.Sprintf("runtimemetrics: WithPresets called with unknown preset %d", uint8(p)))
 		}
 	}
-	return optionFunc(func(c *config) {
+	return option{"WithPresets", forSampler, func(c *config) {
 		for _, p := range presets {
 			c.presets |= 1 << p
 		}
-	})
+	}}
 }
 
 // WithAllow adds every runtime metric whose runtime/metrics name (such as
@@ -139,7 +180,7 @@ func WithAllow(re *regexp.Regexp) Option {
 	if re == nil {
 		panic("runtimemetrics: WithAllow called with nil *regexp.Regexp")
 	}
-	return optionFunc(func(c *config) { c.allow = append(c.allow, re) })
+	return option{"WithAllow", forSampler, func(c *config) { c.allow = append(c.allow, re) }}
 }
 
 // WithDeny removes every runtime metric whose runtime/metrics name matches
@@ -148,14 +189,14 @@ func WithDeny(re *regexp.Regexp) Option {
 	if re == nil {
 		panic("runtimemetrics: WithDeny called with nil *regexp.Regexp")
 	}
-	return optionFunc(func(c *config) { c.deny = append(c.deny, re) })
+	return option{"WithDeny", forSampler, func(c *config) { c.deny = append(c.deny, re) }}
 }
 
 // WithGoDebug(true) adds the /godebug/ metrics, which the default selection
 // leaves out: there are dozens of them (47 in Go 1.26), each counts uses of
 // one non-default GODEBUG setting, and nearly all stay 0 forever.
 func WithGoDebug(on bool) Option {
-	return optionFunc(func(c *config) { c.godebug = on })
+	return option{"WithGoDebug", forSampler, func(c *config) { c.godebug = on }}
 }
 
 // WithBuckets sets the bucket layout of every histogram whose runtime unit
@@ -170,7 +211,7 @@ func WithBuckets(unit string, layout BucketLayout) Option {
 	if layout.kind == layoutInvalid {
 		panic("runtimemetrics: WithBuckets called with the zero BucketLayout")
 	}
-	return optionFunc(func(c *config) { c.layouts[unit] = layout })
+	return option{"WithBuckets", forSampler, func(c *config) { c.layouts[unit] = layout }}
 }
 
 var namespaceRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
@@ -185,7 +226,7 @@ func WithNamespace(ns string) Option {
 	if ns != "" && !namespaceRE.MatchString(ns) {
 		panic(fmt.Sprintf("runtimemetrics: WithNamespace called with invalid namespace %q", ns))
 	}
-	return optionFunc(func(c *config) { c.namespace = ns })
+	return option{"WithNamespace", forSampler, func(c *config) { c.namespace = ns }}
 }
 
 // WithMaxSeries bounds the number of series (a scalar metric is one series;
@@ -199,5 +240,27 @@ func WithMaxSeries(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("runtimemetrics: WithMaxSeries called with non-positive bound %d", n))
 	}
-	return optionFunc(func(c *config) { c.maxSeries = n })
+	return option{"WithMaxSeries", forSampler, func(c *config) { c.maxSeries = n }}
+}
+
+// DefaultPoolNamespace is the prefix of a [PoolCollector]'s metric names
+// unless [WithPoolNamespace] says otherwise.
+const DefaultPoolNamespace = "gmpkit_workpool"
+
+// WithPoolNamespace sets the prefix of a [PoolCollector]'s metric names;
+// the default is [DefaultPoolNamespace]. It panics if ns is not a valid
+// Prometheus name.
+func WithPoolNamespace(ns string) Option {
+	if !namespaceRE.MatchString(ns) {
+		panic(fmt.Sprintf("runtimemetrics: WithPoolNamespace called with invalid namespace %q", ns))
+	}
+	return option{"WithPoolNamespace", forPool, func(c *config) { c.namespace = ns }}
+}
+
+// WithPerWorker(false) leaves out a [PoolCollector]'s per-worker series
+// (one set per worker, labelled worker="<id>"), keeping only the pool
+// totals. They are on by default: their number grows with the pool's
+// workers, which the pool bounds.
+func WithPerWorker(on bool) Option {
+	return option{"WithPerWorker", forPool, func(c *config) { c.perWorker = on }}
 }

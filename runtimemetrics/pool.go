@@ -1,48 +1,13 @@
 package runtimemetrics
 
 import (
-	"fmt"
+	"runtime/metrics"
 	"strconv"
 
 	"github.com/gmpkit/gmpkit/workpool"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
-
-// DefaultPoolNamespace is the prefix of a [PoolCollector]'s metric names
-// unless [WithPoolNamespace] says otherwise.
-const DefaultPoolNamespace = "gmpkit_workpool"
-
-// A PoolOption configures a [PoolCollector].
-type PoolOption interface {
-	applyPool(*poolConfig)
-}
-
-type poolConfig struct {
-	namespace string
-	perWorker bool
-}
-
-type poolOptionFunc func(*poolConfig)
-
-func (f poolOptionFunc) applyPool(c *poolConfig) { f(c) }
-
-// WithPoolNamespace sets the prefix of the pool collector's metric names;
-// the default is [DefaultPoolNamespace]. It panics if ns is not a valid
-// Prometheus name.
-func WithPoolNamespace(ns string) PoolOption {
-	if !namespaceRE.MatchString(ns) {
-		panic(fmt.Sprintf("runtimemetrics: WithPoolNamespace called with invalid namespace %q", ns))
-	}
-	return poolOptionFunc(func(c *poolConfig) { c.namespace = ns })
-}
-
-// WithPerWorker(false) leaves out the per-worker series (one set per
-// worker, labelled worker="<id>"), keeping only the pool totals. They are on
-// by default: a pool has as many workers as it was built with, so their
-// number is bounded.
-func WithPerWorker(on bool) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) { c.perWorker = on })
-}
 
 // A PoolCollector exports a [workpool.Pool]'s Stats as Prometheus metrics,
 // every series labelled pool="<name>" (the pool's [workpool.WithName]).
@@ -51,156 +16,284 @@ func WithPerWorker(on bool) PoolOption {
 // descriptors, and the second registration fails.
 //
 // Each scrape calls Stats once, so the values of one scrape are those of
-// one Stats call. A PoolCollector is safe for concurrent use.
+// one Stats call. A PoolCollector is safe for concurrent use; the metrics
+// sent to Collect's channel are immutable and stay valid after Collect
+// returns.
 type PoolCollector struct {
-	p         *workpool.Pool
-	perWorker bool
+	p        *workpool.Pool
+	counters []workpool.CounterInfo
+	pool     []*dto.LabelPair   // pool="<name>": the labels of every pool-wide series
+	latency  histPlan           // workpool's latency buckets, as Prometheus buckets
+	descs    []*prometheus.Desc // every Desc below, for Describe
 
-	info                                          *prometheus.Desc
-	workers, idle, spinning                       *prometheus.Desc
-	queued, globalQueued, stealRatio              *prometheus.Desc
-	submitted, completed, panicked                *prometheus.Desc
-	localPops, runnextPops, globalPops            *prometheus.Desc
-	stealAttempts, steals, stolen, parks, wakeups *prometheus.Desc
+	info    *prometheus.Desc
+	gauges  [len(poolGauges)]*prometheus.Desc
+	totals  []*prometheus.Desc // per counters
+	hists   [len(poolHists)]*prometheus.Desc
+	wQueued *prometheus.Desc   // nil without per-worker series
+	wTotals []*prometheus.Desc // per counters; nil without per-worker series
+}
 
-	wQueued, wSubmitted, wCompleted, wPanicked         *prometheus.Desc
-	wLocalPops, wRunnextPops, wGlobalPops              *prometheus.Desc
-	wStealAttempts, wSteals, wStolen, wParks, wWakeups *prometheus.Desc
+// poolGauges are the pool-wide gauges besides _info.
+var poolGauges = [...]struct {
+	name, help string
+	value      func(*workpool.Stats) float64
+}{
+	{"workers", "Workers (processors) of the pool.", func(s *workpool.Stats) float64 { return float64(s.Workers) }},
+	{"idle_workers", "Workers parked now with nothing to do.", func(s *workpool.Stats) float64 { return float64(s.Idle) }},
+	{"spinning_workers", "Workers looking for work to steal now.", func(s *workpool.Stats) float64 { return float64(s.Spinning) }},
+	{"blocked_workers", "Workers in Blocking now, their processor handed to another worker.",
+		func(s *workpool.Stats) float64 { return float64(s.Blocked) }},
+	{"spare_workers", "Worker goroutines parked now without a processor.", func(s *workpool.Stats) float64 { return float64(s.Spares) }},
+	{"queued_tasks", "Entries queued now: the global queue's tasks and every worker's queue entries.",
+		func(s *workpool.Stats) float64 { return float64(s.Queued) }},
+	{"global_queued_tasks", "Tasks queued now in the pool's global queue.", func(s *workpool.Stats) float64 { return float64(s.GlobalQueued) }},
+	{"steal_success_ratio", "Successful steals divided by steal attempts; 0 before the first attempt.",
+		func(s *workpool.Stats) float64 { return s.StealSuccessRate() }},
+}
+
+// poolHists are the pool's latency histograms.
+var poolHists = [...]struct {
+	name, help string
+	value      func(*workpool.Stats) *metrics.Float64Histogram
+}{
+	{"queue_wait_seconds", "Time sampled submitted tasks waited from submission to start (workpool.WithLatencySampling).",
+		func(s *workpool.Stats) *metrics.Float64Histogram { return s.QueueWait }},
+	{"run_time_seconds", "Time sampled submitted tasks ran (workpool.WithLatencySampling).",
+		func(s *workpool.Stats) *metrics.Float64Histogram { return s.RunTime }},
+}
+
+// poolCounterNames spells the Prometheus names of the counters whose
+// workpool name alone would not say what they count; every other counter
+// of [workpool.CounterInfos] is exported as <name>_total.
+var poolCounterNames = map[string]string{
+	"submitted": "tasks_submitted",
+	"completed": "tasks_completed",
+	"skipped":   "tasks_skipped",
+	"panicked":  "tasks_panicked",
+	"goexits":   "tasks_goexits",
+	"inlined":   "tasks_inlined",
+	"stolen":    "stolen_tasks",
+}
+
+func poolCounterName(name string) string {
+	if n, ok := poolCounterNames[name]; ok {
+		name = n
+	}
+	return name + "_total"
 }
 
 // NewPoolCollector returns a collector for p's Stats. Every field of
 // [workpool.Stats] becomes a metric (the names below use the default
 // namespace, gmpkit_workpool):
 //
-//	_info{policy, steal_mode}           gauge, always 1: Policy and StealMode
-//	_workers                            gauge: Workers
-//	_idle_workers, _spinning_workers    gauges: Idle, Spinning
-//	_tasks_submitted_total              counter: Submitted (and _completed, _panicked)
-//	_local_pops_total                   counter: LocalPops (and _runnext_, _global_)
-//	_steal_attempts_total               counter: StealAttempts
-//	_steals_total                       counter: Steals, successful steals
-//	_stolen_tasks_total                 counter: Stolen, tasks moved by steals
-//	_steal_success_ratio                gauge: StealSuccessRate()
-//	_parks_total, _wakeups_total        counters: Parks, Wakeups
-//	_queued_tasks, _global_queued_tasks gauges: Queued, GlobalQueued
-//	_worker_queued_tasks{worker}        gauge: PerWorker[i].Queued
-//	_worker_<counter>_total{worker}     counters: every counter of PerWorker[i]
+//	_info{policy}                        gauge, always 1: Policy
+//	_workers                             gauge: Workers
+//	_idle_workers, _spinning_workers     gauges: Idle, Spinning
+//	_blocked_workers, _spare_workers     gauges: Blocked, Spares
+//	_queued_tasks, _global_queued_tasks  gauges: Queued, GlobalQueued
+//	_steal_success_ratio                 gauge: StealSuccessRate()
+//	_<counter>_total                     counters: every field of Counts
+//	_queue_wait_seconds                  histogram: QueueWait
+//	_run_time_seconds                    histogram: RunTime
+//	_worker_queued_tasks{worker}         gauge: PerWorker[i].Queued
+//	_worker_<counter>_total{worker}      counters: every field of PerWorker[i].Counts
 //
-// It panics if p is nil.
-func NewPoolCollector(p *workpool.Pool, opts ...PoolOption) *PoolCollector {
+// The counters are those of [workpool.CounterInfos], with its help texts,
+// named after it: steal_attempts becomes _steal_attempts_total; the task
+// counts read _tasks_submitted_total (completed, skipped, panicked,
+// goexits, inlined) and Stolen reads _stolen_tasks_total.
+//
+// The histograms keep workpool's buckets ([workpool.LatencyBuckets]); a
+// bucket [lo, hi) becomes le=hi, and the sum is estimated from bucket
+// midpoints, as [Histogram.Sum] says.
+//
+// The options that apply are [WithPoolNamespace] and [WithPerWorker].
+// NewPoolCollector panics if p is nil or given another option.
+func NewPoolCollector(p *workpool.Pool, opts ...Option) *PoolCollector {
 	if p == nil {
 		panic("runtimemetrics: NewPoolCollector called with nil *workpool.Pool")
 	}
-	cfg := poolConfig{namespace: DefaultPoolNamespace, perWorker: true}
-	for _, o := range opts {
-		if o == nil {
-			panic("runtimemetrics: nil PoolOption")
-		}
-		o.applyPool(&cfg)
+	cfg := newConfig("NewPoolCollector", forPool, opts)
+	label, name := "pool", p.Name()
+	c := &PoolCollector{
+		p:        p,
+		counters: workpool.CounterInfos(),
+		pool:     []*dto.LabelPair{{Name: &label, Value: &name}},
+		latency:  planHistogram(workpool.LatencyBuckets(), RuntimeBuckets(), false),
 	}
-	pool := prometheus.Labels{"pool": p.Name()}
+	constLabels := prometheus.Labels{label: name}
 	d := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc(cfg.namespace+"_"+name, help, labels, pool)
+		desc := prometheus.NewDesc(cfg.namespace+"_"+name, help, labels, constLabels)
+		c.descs = append(c.descs, desc)
+		return desc
 	}
-	c := &PoolCollector{p: p, perWorker: cfg.perWorker}
-	c.info = d("info", "Constant 1, labelled with the pool's steal policy and steal mode.", "policy", "steal_mode")
-	c.workers = d("workers", "Number of workers of the pool.")
-	c.idle = d("idle_workers", "Workers parked now with nothing to do.")
-	c.spinning = d("spinning_workers", "Workers looking for work to steal now.")
-	c.queued = d("queued_tasks", "Tasks queued now, in the global queue and every worker's local queue.")
-	c.globalQueued = d("global_queued_tasks", "Tasks queued now in the pool's global queue.")
-	c.stealRatio = d("steal_success_ratio", "Successful steals divided by steal attempts; 0 before the first attempt.")
-	c.submitted = d("tasks_submitted_total", "Tasks accepted: Submit and TrySubmit, plus work forked by Join and Scope.")
-	c.completed = d("tasks_completed_total", "Tasks that finished running, panicking ones included.")
-	c.panicked = d("tasks_panicked_total", "Tasks that panicked.")
-	c.localPops = d("local_pops_total", "Tasks workers took from their own local queue.")
-	c.runnextPops = d("runnext_pops_total", "Tasks workers took from their runnext slot.")
-	c.globalPops = d("global_pops_total", "Tasks workers took from the global queue.")
-	c.stealAttempts = d("steal_attempts_total", "Attempts to steal from another worker's queue.")
-	c.steals = d("steals_total", "Steal attempts that took at least one task.")
-	c.stolen = d("stolen_tasks_total", "Tasks moved from one worker to another by steals.")
-	c.parks = d("parks_total", "Times a worker parked for lack of work.")
-	c.wakeups = d("wakeups_total", "Times a parked worker was woken.")
+	c.info = d("info", "Constant 1, labelled with the pool's steal policy.", labelPolicy)
+	for i, g := range poolGauges {
+		c.gauges[i] = d(g.name, g.help)
+	}
+	for _, ci := range c.counters {
+		c.totals = append(c.totals, d(poolCounterName(ci.Name), ci.Help))
+	}
+	for i, h := range poolHists {
+		c.hists[i] = d(h.name, h.help)
+	}
 	if cfg.perWorker {
-		c.wQueued = d("worker_queued_tasks", "Tasks queued now in the worker's local queue.", "worker")
-		c.wSubmitted = d("worker_tasks_submitted_total", "Tasks submitted or forked by the worker.", "worker")
-		c.wCompleted = d("worker_tasks_completed_total", "Tasks the worker finished running.", "worker")
-		c.wPanicked = d("worker_tasks_panicked_total", "Tasks run by the worker that panicked.", "worker")
-		c.wLocalPops = d("worker_local_pops_total", "Tasks the worker took from its own local queue.", "worker")
-		c.wRunnextPops = d("worker_runnext_pops_total", "Tasks the worker took from its runnext slot.", "worker")
-		c.wGlobalPops = d("worker_global_pops_total", "Tasks the worker took from the global queue.", "worker")
-		c.wStealAttempts = d("worker_steal_attempts_total", "Attempts of the worker to steal from another worker.", "worker")
-		c.wSteals = d("worker_steals_total", "Steal attempts of the worker that took at least one task.", "worker")
-		c.wStolen = d("worker_stolen_tasks_total", "Tasks the worker took from other workers by stealing.", "worker")
-		c.wParks = d("worker_parks_total", "Times the worker parked for lack of work.", "worker")
-		c.wWakeups = d("worker_wakeups_total", "Times the worker was woken from parking.", "worker")
+		c.wQueued = d("worker_queued_tasks",
+			"Entries queued now in the worker's queue, its runnext slot and the batch it runs.", labelWorker)
+		for _, ci := range c.counters {
+			c.wTotals = append(c.wTotals, d("worker_"+poolCounterName(ci.Name), perWorkerHelp(ci.Help), labelWorker))
+		}
 	}
 	return c
 }
 
-func (c *PoolCollector) descs() []*prometheus.Desc {
-	ds := []*prometheus.Desc{c.info, c.workers, c.idle, c.spinning, c.queued, c.globalQueued, c.stealRatio,
-		c.submitted, c.completed, c.panicked, c.localPops, c.runnextPops, c.globalPops,
-		c.stealAttempts, c.steals, c.stolen, c.parks, c.wakeups}
-	if c.perWorker {
-		ds = append(ds, c.wQueued, c.wSubmitted, c.wCompleted, c.wPanicked, c.wLocalPops, c.wRunnextPops, c.wGlobalPops,
-			c.wStealAttempts, c.wSteals, c.wStolen, c.wParks, c.wWakeups)
+// perWorkerHelp turns a counter's help, such as "Tasks that ran.", into
+// its per-worker series' help: "Per worker: tasks that ran."
+func perWorkerHelp(help string) string {
+	if len(help) > 1 && 'A' <= help[0] && help[0] <= 'Z' && 'a' <= help[1] && help[1] <= 'z' {
+		help = string(help[0]+'a'-'A') + help[1:]
 	}
-	return ds
+	return "Per worker: " + help
 }
+
+// The variable label names, shared by every scrape's label pairs.
+var labelPolicy, labelWorker = "policy", "worker"
 
 // Describe implements prometheus.Collector.
 func (c *PoolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs() {
+	for _, d := range c.descs {
 		ch <- d
 	}
 }
 
 // Collect calls the pool's Stats once and sends every field as a metric.
 // It implements prometheus.Collector.
+//
+// The metrics and the dto objects their Write methods hand out live in a
+// dozen slabs allocated per scrape, whatever the number of workers.
 func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.p.Stats()
-	g := func(d *prometheus.Desc, v float64, lv ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
+	sc := c.scrape()
+	for i := range sc.metrics {
+		ch <- &sc.metrics[i]
 	}
-	n := func(d *prometheus.Desc, v uint64, lv ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), lv...)
+}
+
+// A poolScrape is the arena of one Collect.
+type poolScrape struct {
+	st       workpool.Stats
+	metrics  []poolMetric
+	vals     []float64 // per gauge and counter
+	gauges   []dto.Gauge
+	counters []dto.Counter
+	hists    [len(poolHists)]dto.Histogram
+	hcount   [len(poolHists)]uint64
+	hsum     [len(poolHists)]float64
+	slabs    bucketSlabs
+
+	policy     string
+	policyPair dto.LabelPair
+	infoLabels [2]*dto.LabelPair // sorted by name: policy, pool
+}
+
+// poolMetric is one series of a scrape; it implements prometheus.Metric.
+type poolMetric struct {
+	desc    *prometheus.Desc
+	labels  []*dto.LabelPair
+	gauge   *dto.Gauge
+	counter *dto.Counter
+	hist    *dto.Histogram
+}
+
+// Desc implements prometheus.Metric.
+func (m *poolMetric) Desc() *prometheus.Desc { return m.desc }
+
+// Write implements prometheus.Metric. It points out at the scrape's
+// immutable dto objects and allocates nothing.
+func (m *poolMetric) Write(out *dto.Metric) error {
+	out.Label, out.Gauge, out.Counter, out.Histogram = m.labels, m.gauge, m.counter, m.hist
+	return nil
+}
+
+func (c *PoolCollector) scrape() *poolScrape {
+	sc := &poolScrape{st: c.p.Stats()}
+	st := &sc.st
+	workers := st.PerWorker
+	if c.wQueued == nil {
+		workers = nil
 	}
-	g(c.info, 1, st.Policy.String(), st.StealMode.String())
-	g(c.workers, float64(st.Workers))
-	g(c.idle, float64(st.Idle))
-	g(c.spinning, float64(st.Spinning))
-	g(c.queued, float64(st.Queued))
-	g(c.globalQueued, float64(st.GlobalQueued))
-	g(c.stealRatio, st.StealSuccessRate())
-	n(c.submitted, st.Submitted)
-	n(c.completed, st.Completed)
-	n(c.panicked, st.Panicked)
-	n(c.localPops, st.LocalPops)
-	n(c.runnextPops, st.RunnextPops)
-	n(c.globalPops, st.GlobalPops)
-	n(c.stealAttempts, st.StealAttempts)
-	n(c.steals, st.Steals)
-	n(c.stolen, st.Stolen)
-	n(c.parks, st.Parks)
-	n(c.wakeups, st.Wakeups)
-	if !c.perWorker {
-		return
+	ng := 1 + len(poolGauges) + len(workers)
+	nc := len(c.totals) + len(workers)*len(c.wTotals)
+	sc.metrics = make([]poolMetric, 0, ng+nc+len(poolHists))
+	sc.vals = make([]float64, 0, ng+nc)
+	sc.gauges = make([]dto.Gauge, 0, ng)
+	sc.counters = make([]dto.Counter, 0, nc)
+
+	sc.policy = st.Policy.String()
+	sc.policyPair = dto.LabelPair{Name: &labelPolicy, Value: &sc.policy}
+	sc.infoLabels = [2]*dto.LabelPair{&sc.policyPair, c.pool[0]}
+	sc.add(c.info, sc.infoLabels[:], 1, false)
+	for i, g := range poolGauges {
+		sc.add(c.gauges[i], c.pool, g.value(st), false)
 	}
-	for i := range st.PerWorker {
-		w := &st.PerWorker[i]
-		id := strconv.Itoa(w.ID)
-		g(c.wQueued, float64(w.Queued), id)
-		n(c.wSubmitted, w.Submitted, id)
-		n(c.wCompleted, w.Completed, id)
-		n(c.wPanicked, w.Panicked, id)
-		n(c.wLocalPops, w.LocalPops, id)
-		n(c.wRunnextPops, w.RunnextPops, id)
-		n(c.wGlobalPops, w.GlobalPops, id)
-		n(c.wStealAttempts, w.StealAttempts, id)
-		n(c.wSteals, w.Steals, id)
-		n(c.wStolen, w.Stolen, id)
-		n(c.wParks, w.Parks, id)
-		n(c.wWakeups, w.Wakeups, id)
+	for i, ci := range c.counters {
+		sc.add(c.totals[i], c.pool, float64(ci.Value(&st.Counts)), true)
+	}
+	c.addHistograms(sc)
+	c.addWorkers(sc, workers)
+	return sc
+}
+
+// add appends a gauge or counter of value v to the scrape. The slabs were
+// made with room for every one, so no pointer into them ever moves.
+func (sc *poolScrape) add(d *prometheus.Desc, labels []*dto.LabelPair, v float64, counter bool) {
+	sc.vals = append(sc.vals, v)
+	m := poolMetric{desc: d, labels: labels}
+	if counter {
+		sc.counters = sc.counters[:len(sc.counters)+1]
+		m.counter = &sc.counters[len(sc.counters)-1]
+		m.counter.Value = &sc.vals[len(sc.vals)-1]
+	} else {
+		sc.gauges = sc.gauges[:len(sc.gauges)+1]
+		m.gauge = &sc.gauges[len(sc.gauges)-1]
+		m.gauge.Value = &sc.vals[len(sc.vals)-1]
+	}
+	sc.metrics = append(sc.metrics, m)
+}
+
+// addHistograms folds the latency histograms of the scrape's Stats into
+// Prometheus buckets, with the sum estimated as for runtime histograms.
+func (c *PoolCollector) addHistograms(sc *poolScrape) {
+	n := len(c.latency.le) + 1
+	counts := make([]uint64, len(poolHists)*n)
+	sc.slabs = newBucketSlabs(len(poolHists) * len(c.latency.le))
+	for k, h := range poolHists {
+		var raw []uint64
+		if fh := h.value(&sc.st); fh != nil {
+			raw = fh.Counts
+		}
+		cs := counts[k*n : (k+1)*n]
+		sc.hcount[k], sc.hsum[k] = c.latency.fold(cs, raw)
+		sc.slabs.fill(&sc.hists[k], c.latency.le, cs, &sc.hcount[k], &sc.hsum[k])
+		sc.metrics = append(sc.metrics, poolMetric{desc: c.hists[k], labels: c.pool, hist: &sc.hists[k]})
+	}
+}
+
+// addWorkers adds the per-worker series of workers, labelled pool and
+// worker (in that order: label pairs are sorted by name).
+func (c *PoolCollector) addWorkers(sc *poolScrape, workers []workpool.WorkerStats) {
+	ids := make([]string, len(workers))
+	pairs := make([]dto.LabelPair, len(workers))
+	labels := make([]*dto.LabelPair, 2*len(workers))
+	for i := range workers {
+		w := &workers[i]
+		ids[i] = strconv.Itoa(w.ID)
+		pairs[i] = dto.LabelPair{Name: &labelWorker, Value: &ids[i]}
+		ls := labels[2*i : 2*i+2 : 2*i+2]
+		ls[0], ls[1] = c.pool[0], &pairs[i]
+		sc.add(c.wQueued, ls, float64(w.Queued), false)
+		for k, ci := range c.counters {
+			sc.add(c.wTotals[k], ls, float64(ci.Value(&w.Counts)), true)
+		}
 	}
 }

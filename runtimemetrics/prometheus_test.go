@@ -13,10 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gmpkit/gmpkit/runtimemetrics"
+	"github.com/gmpkit/gmpkit/workpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -187,13 +189,47 @@ func (ps *promServer) waitFor(t *testing.T, q, what string, cond func(float64) b
 	return 0
 }
 
+// livePool returns a pool, named name, that runs a burst of sampled tasks
+// every few milliseconds until the test ends, so that its latency
+// histograms grow while Prometheus scrapes them.
+func livePool(t *testing.T, name string) *workpool.Pool {
+	t.Helper()
+	p := workpool.New(workpool.WithName(name), workpool.WithWorkers(2), workpool.WithLatencySampling(1))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			for range 32 {
+				_ = p.Submit(func() {})
+			}
+		}
+	})
+	t.Cleanup(func() {
+		close(stop)
+		wg.Wait()
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
 func TestPrometheus_RealServerScrapesOurCollectorsAndAnswersQueries(t *testing.T) {
 	bin := prometheusBinary(t)
 	pool := busyPool(t, "itest")
 	st := pool.Stats()
+	live := livePool(t, "live")
 
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(runtimemetrics.NewCollector(), runtimemetrics.NewPoolCollector(pool))
+	reg.MustRegister(runtimemetrics.NewCollector(), runtimemetrics.NewPoolCollector(pool),
+		runtimemetrics.NewPoolCollector(live, runtimemetrics.WithPerWorker(false)))
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
 	t.Cleanup(srv.Close) // runs after prometheus is killed (cleanups run last-in first-out)
 	ps := startPrometheus(t, bin, srv.Listener.Addr().String())
@@ -209,6 +245,16 @@ func TestPrometheus_RealServerScrapesOurCollectorsAndAnswersQueries(t *testing.T
 		t.Errorf("sched latency p99 = %v, want a positive finite number of seconds", p99)
 	}
 	t.Logf("prometheus: scheduling latency p99 = %.3g s", p99)
+
+	edges := workpool.LatencyBuckets()
+	wait99 := ps.waitFor(t,
+		`histogram_quantile(0.99, sum by (le) (rate(gmpkit_workpool_queue_wait_seconds_bucket{pool="live"}[1m])))`,
+		"pool queue-wait p99", func(v float64) bool { return !math.IsNaN(v) })
+	if !(wait99 > 0 && wait99 <= edges[len(edges)-2]) {
+		t.Errorf("queue wait p99 = %v, want a number in (0, %v], the finite bucket range", wait99, edges[len(edges)-2])
+	}
+	t.Logf("prometheus: pool queue wait p99 = %.3g s", wait99)
+
 	for _, c := range []struct {
 		q    string
 		want uint64
@@ -216,6 +262,8 @@ func TestPrometheus_RealServerScrapesOurCollectorsAndAnswersQueries(t *testing.T
 		{`gmpkit_workpool_steals_total{pool="itest"}`, st.Steals},
 		{`gmpkit_workpool_steal_attempts_total{pool="itest"}`, st.StealAttempts},
 		{`gmpkit_workpool_tasks_completed_total{pool="itest"}`, st.Completed},
+		{`gmpkit_workpool_tasks_skipped_total{pool="itest"}`, st.Skipped},
+		{`gmpkit_workpool_queue_wait_seconds_count{pool="itest"}`, total(st.QueueWait.Counts)},
 	} {
 		if v, ok := ps.query(t, c.q); !ok || v != float64(c.want) {
 			t.Errorf("%s = %v (present %v), want Stats() value %d", c.q, v, ok, c.want)

@@ -109,6 +109,11 @@ type Mapping struct {
 // NewSampler returns a Sampler for the runtime metrics that opts select
 // (by default every metric of metrics.All except /godebug/ ones).
 func NewSampler(opts ...Option) *Sampler {
+	return newSampler(newConfig("NewSampler", forSampler, opts))
+}
+
+// newSampler builds a Sampler of the running Go's metrics.
+func newSampler(cfg *config) *Sampler {
 	descs := metrics.All()
 	// Read each histogram once for its boundaries.
 	var hs []metrics.Sample
@@ -124,7 +129,7 @@ func NewSampler(opts ...Option) *Sampler {
 			edges[s.Name] = slices.Clone(s.Value.Float64Histogram().Buckets)
 		}
 	}
-	return buildSampler(newConfig(opts), descs, edges)
+	return buildSampler(cfg, descs, edges)
 }
 
 // buildSampler builds a Sampler from the runtime's metric descriptions and
@@ -444,23 +449,7 @@ func (sn *Snapshot) init(s *Sampler, withRaw bool) {
 // buckets and estimates its sum.
 func (sn *Snapshot) fold(k int, raw []uint64) {
 	h := &sn.s.hists[k]
-	counts := sn.counts[h.bOff : h.bOff+len(h.le)+1]
-	clear(counts)
-	if len(raw) > len(h.to) {
-		raw = raw[:len(h.to)] // cannot happen: the runtime's buckets are fixed
-	}
-	var n uint64
-	var sum float64
-	for i, c := range raw {
-		if c == 0 {
-			continue
-		}
-		counts[h.to[i]] += c
-		n += c
-		sum += float64(c) * h.mid[i]
-	}
-	sn.hcount[k] = n
-	sn.hsum[k] = sum
+	sn.hcount[k], sn.hsum[k] = h.fold(sn.counts[h.bOff:h.bOff+len(h.le)+1], raw)
 }
 
 // A Histogram is one runtime histogram in a Sampler's bucket layout.

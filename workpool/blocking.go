@@ -86,7 +86,7 @@ func (p *Pool) takeSpareLocked() *Worker {
 	for len(p.spares) > 0 {
 		s := p.spares[len(p.spares)-1]
 		p.removeSpareLocked(s)
-		if s.sleep.CompareAndSwap(1, 0) {
+		if s.claimListed() {
 			return s
 		}
 		// It timed out meanwhile and is exiting.
@@ -133,7 +133,7 @@ func (w *Worker) acquireProc() {
 	for len(p.idle) > 0 {
 		v := p.idle[len(p.idle)-1]
 		p.removeIdleLocked(v)
-		if !v.sleep.CompareAndSwap(1, 0) {
+		if !v.claimListed() {
 			continue // v is waking up anyway
 		}
 		pr := v.proc
@@ -147,9 +147,11 @@ func (w *Worker) acquireProc() {
 	}
 	p.pwait = append(p.pwait, w)
 	p.npwait.Add(1)
-	w.sleep.Store(1)
+	w.parkBegin()
 	p.mu.Unlock()
-	<-w.wake // wakeProc: the giver set w.proc
+	if r := <-w.wake; r != wakeProc {
+		panic("workpool: internal error: a worker waiting for a proc was woken without one")
+	}
 }
 
 // yieldProc gives w's proc to a worker waiting for one, if any, or retires
@@ -185,7 +187,9 @@ func (w *Worker) handToWaiter() bool {
 	p.pwait[len(p.pwait)-1] = nil
 	p.pwait = p.pwait[:len(p.pwait)-1]
 	p.npwait.Add(-1)
-	r.sleep.Store(0)
+	if !r.claimListed() {
+		panic("workpool: internal error: a worker waiting for a proc was woken by another")
+	}
 	w.proc = nil
 	r.proc = pr
 	pr.owner.Store(r)

@@ -12,7 +12,11 @@ import (
 // Fire-and-forget tasks: Submit from anywhere, then Wait.
 func ExamplePool_Submit() {
 	p := workpool.New(workpool.WithWorkers(4))
-	defer p.Close()
+	defer func() {
+		if err := p.Close(); err != nil { // an unhandled task panic, if any
+			fmt.Println(err)
+		}
+	}()
 	var sum atomic.Int64
 	for i := 1; i <= 100; i++ {
 		if err := p.Submit(func() { sum.Add(int64(i)) }); err != nil {
@@ -121,8 +125,8 @@ func ExamplePool_Stats() {
 	}
 	_ = p.Wait()
 	st := p.Stats()
-	fmt.Println(st.Name, st.Submitted, st.Workers, st.Policy, st.StealMode)
-	// Output: demo 10 2 LIFO half
+	fmt.Println(st.Name, st.Submitted, st.Completed, st.Workers, st.Policy)
+	// Output: demo 10 10 2 LIFO
 }
 
 // A task may call Run on its own pool: fn runs inline on the task's worker,

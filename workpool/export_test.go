@@ -20,7 +20,7 @@ func DebugState(p *Pool) string {
 		if w.proc != nil {
 			id = w.proc.id
 		}
-		fmt.Fprintf(&b, "  idle[%d]: proc=%d idleAt=%d awaiting=%v sleep=%d owner-match=%v\n", i, id, w.idleAt, w.awaiting, w.sleep.Load(), w.proc != nil && w.proc.owner.Load() == w)
+		fmt.Fprintf(&b, "  idle[%d]: proc=%d idleAt=%d awaiting=%v sleep=%d owner-match=%v\n", i, id, w.idleAt, w.awaiting, w.parkSeq.Load()&1, w.proc != nil && w.proc.owner.Load() == w)
 	}
 	active := map[*proc]bool{}
 	for _, pr := range s.procs {
@@ -31,7 +31,7 @@ func DebugState(p *Pool) string {
 		o := pr.owner.Load()
 		state := "none"
 		if o != nil {
-			state = fmt.Sprintf("owner idleAt=%d awaiting=%v sleep=%d", o.idleAt, o.awaiting, o.sleep.Load())
+			state = fmt.Sprintf("owner idleAt=%d awaiting=%v sleep=%d", o.idleAt, o.awaiting, o.parkSeq.Load()&1)
 		}
 		bit := ws[pr.id>>6].Load()>>(pr.id&63)&1 == 1
 		fmt.Fprintf(&b, "  proc %d active=%v retiring=%v dq=%d runnext=%v group=%v bit=%v credit=%d done=%d pub=%v %s\n",

@@ -184,7 +184,7 @@ func (g *Group) Wait() error {
 		if g.n.Load() != 0 {
 			g.waiters = append(g.waiters, l)
 		} else {
-			l.state.Store(latchDone)
+			l.state.Store(latchDone) // nothing to wait for
 		}
 		g.mu.Unlock()
 		if waiter == w {

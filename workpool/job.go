@@ -66,16 +66,18 @@ func (j *job) reset() {
 // A latch is a one-shot completion flag with one waiter, the worker that
 // created it: Join waits on its job's latch, Scope and For on their own.
 // The waiter helps while it waits and may park; the setter wakes it if it
-// parked (see Worker.await).
+// parked, and only that park: the state word holds the token of the park
+// it registered in (see Worker.park), so a latch set late never wakes its
+// owner out of some later park.
 type latch struct {
-	state atomic.Uint32
-	owner *Worker // set before the latch is published; never changes
+	state atomic.Uint64 // latchPending, latchDone, or tok<<2 | latchSleeping
+	owner *Worker       // set before the latch is published; never changes
 }
 
 const (
-	latchPending  = iota
-	latchDone     // set
-	latchSleeping // the owner parked and must be woken by the setter
+	latchPending  = 0
+	latchDone     = 1
+	latchSleeping = 2 // low bits of a state whose high bits are the owner's park token
 )
 
 func (l *latch) done() bool { return l.state.Load() == latchDone }
@@ -87,12 +89,27 @@ func (l *latch) reset() {
 	}
 }
 
-// set marks the latch done and wakes its owner if it parked. After the
-// Swap the owner may reuse the latch's memory, so the owner is read first.
+// sleep registers the owner's park tok in l, unless l is set; it reports
+// whether it did.
+func (l *latch) sleep(tok uint64) bool {
+	for {
+		s := l.state.Load()
+		if s == latchDone {
+			return false
+		}
+		if l.state.CompareAndSwap(s, tok<<2|latchSleeping) {
+			return true
+		}
+	}
+}
+
+// set marks the latch done and wakes its owner if it parked on it. After
+// the Swap the owner may reuse the latch's memory, so the owner is read
+// first.
 func (l *latch) set() {
 	o := l.owner
-	if l.state.Swap(latchDone) == latchSleeping {
-		o.wakeFor(wakeLatch)
+	if s := l.state.Swap(latchDone); s&3 == latchSleeping {
+		o.wakeTok(s>>2, wakeLatch)
 	}
 }
 

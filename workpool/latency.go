@@ -13,8 +13,9 @@ import (
 // that histograms from different pools and scrapes add up.
 var latencyEdges = func() []float64 {
 	edges := []float64{0}
-	for e := 1e-7; e < 100; e *= 10 {
-		edges = append(edges, e, 2*e, 5*e)
+	for exp := 7; exp >= -1; exp-- { // 1e-7 ... 1e1, as exact decimals
+		scale := math.Pow10(exp)
+		edges = append(edges, 1/scale, 2/scale, 5/scale)
 	}
 	return append(edges, math.Inf(1))
 }()

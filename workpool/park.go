@@ -5,17 +5,36 @@ import "time"
 // Parking.
 //
 // A worker with nothing to do parks: it puts itself on Pool.idle (counted
-// in npidle), sets its sleep word to 1, and receives on its wake channel.
-// Workers waiting in Join, Scope or For that find nothing to help with park
-// the same way, holding their proc, with the latch they wait for marked
-// latchSleeping: they are idle too, so forks are published for them and
-// wakep may wake them to help. A waker owns a wakeup by changing the sleep
-// word from 1 to 0, and only the owner sends, exactly one wakeReason: so a
-// worker is never woken twice for one park, whoever races to wake it
-// (wakep, a latch's setter, Close, a proc hand-over).
+// in npidle), begins a park episode (parkBegin: parkSeq becomes odd, the
+// episode's token), and receives on its wake channel. Workers waiting in
+// Join, Scope or For that find nothing to help with park the same way,
+// holding their proc, with their token registered in the latch they wait
+// for: they are idle too, so forks are published for them and wakep may
+// wake them to help. A waker owns the wakeup of an episode by moving
+// parkSeq from the episode's token to the next value (claim), and only the
+// owner sends, exactly one wakeReason: so a worker is never woken twice for
+// one park, whoever races to wake it (wakep, a latch's setter, Close, a
+// proc hand-over), and a latch set late cannot wake a later park.
 //
 // Workers without a proc (spares) park on Pool.spares, and workers back
-// from Blocking that wait for a proc on Pool.pwait, the same way.
+// from Blocking that wait for a proc on Pool.pwait, the same way. A waker
+// that finds a worker on one of these lists, under p.mu, claims the
+// episode that put it there: a worker leaves a list (under p.mu) before it
+// begins another episode.
+
+// parkBegin begins a park episode and returns its token.
+func (w *Worker) parkBegin() uint64 { return w.parkSeq.Add(1) }
+
+// claim takes the wakeup of w's park episode tok, and reports whether the
+// caller owns it: then it must send w exactly one wakeReason (or, if the
+// caller is w itself, not wait).
+func (w *Worker) claim(tok uint64) bool {
+	return tok&1 == 1 && w.parkSeq.CompareAndSwap(tok, tok+1)
+}
+
+// claimListed claims the episode of a worker found on one of the pool's
+// lists under p.mu.
+func (w *Worker) claimListed() bool { return w.claim(w.parkSeq.Load()) }
 
 // spareIdle is how long a spare waits for a proc before it exits.
 const spareIdle = 10 * time.Second
@@ -37,7 +56,7 @@ func (w *Worker) park(l *latch) wakeReason {
 	w.awaiting = l != nil
 	p.idle = append(p.idle, w)
 	p.npidle.Add(1)
-	w.sleep.Store(1)
+	tok := w.parkBegin()
 	p.mu.Unlock()
 	// The spinning worker that gives up must look again after it stops
 	// counting as spinning: a fork or Submit that saw it spinning woke
@@ -48,23 +67,20 @@ func (w *Worker) park(l *latch) wakeReason {
 	// itself idle" would otherwise strand the task. Loading after
 	// publishing on both sides closes it.
 	w.stopSpinning()
-	if l != nil {
-		l.state.CompareAndSwap(latchPending, latchSleeping)
-		if l.done() {
-			return w.unpark(false)
-		}
+	if l != nil && !l.sleep(tok) {
+		return w.unpark(tok, false)
 	}
 	if p.anyWork() || (l == nil && p.npwait.Load() != 0) {
-		return w.unpark(true)
+		return w.unpark(tok, true)
 	}
 	return <-w.wake
 }
 
-// unpark calls off a park: if no waker took w meanwhile, w takes itself
-// off the idle list and returns wakeNone (as a spinner if spin is set);
-// otherwise it returns what the waker sends.
-func (w *Worker) unpark(spin bool) wakeReason {
-	if !w.sleep.CompareAndSwap(1, 0) {
+// unpark calls off park episode tok: if no waker took it meanwhile, w takes
+// itself off the idle list and returns wakeNone (as a spinner if spin is
+// set); otherwise it returns what the waker sends.
+func (w *Worker) unpark(tok uint64, spin bool) wakeReason {
+	if !w.claim(tok) {
 		return <-w.wake
 	}
 	w.p.removeIdle(w)
@@ -75,10 +91,10 @@ func (w *Worker) unpark(spin bool) wakeReason {
 	return wakeNone
 }
 
-// wakeFor wakes w with reason r if w is parked and no other waker has
-// taken the wakeup.
-func (w *Worker) wakeFor(r wakeReason) {
-	if w.sleep.CompareAndSwap(1, 0) {
+// wakeTok wakes w out of park episode tok with reason r, unless that
+// episode has ended or another waker took it.
+func (w *Worker) wakeTok(tok uint64, r wakeReason) {
+	if w.claim(tok) {
 		w.p.removeIdle(w)
 		w.wake <- r
 	}
@@ -142,7 +158,7 @@ func (p *Pool) wakepSlow() {
 		}
 		w := p.idle[n-1]
 		p.removeIdleLocked(w)
-		won := w.sleep.CompareAndSwap(1, 0)
+		won := w.claimListed()
 		p.mu.Unlock()
 		if won {
 			w.wake <- wakeSpin // it owns the spinning count taken above
@@ -165,7 +181,7 @@ func (w *Worker) parkSpare() bool {
 	}
 	w.spareAt = len(p.spares)
 	p.spares = append(p.spares, w)
-	w.sleep.Store(1)
+	tok := w.parkBegin()
 	p.mu.Unlock()
 	t := time.NewTimer(spareIdle)
 	defer t.Stop()
@@ -174,7 +190,7 @@ func (w *Worker) parkSpare() bool {
 	case r = <-w.wake:
 	case <-t.C:
 		p.mu.Lock()
-		if w.sleep.CompareAndSwap(1, 0) {
+		if w.claim(tok) {
 			p.removeSpareLocked(w)
 			p.nms--
 			p.mu.Unlock()
@@ -206,14 +222,14 @@ func (p *Pool) stopWorkersLocked() {
 	for len(p.idle) > 0 {
 		w := p.idle[len(p.idle)-1]
 		p.removeIdleLocked(w)
-		if w.sleep.CompareAndSwap(1, 0) {
+		if w.claimListed() {
 			w.wake <- wakeStop
 		}
 	}
 	for len(p.spares) > 0 {
 		w := p.spares[len(p.spares)-1]
 		p.removeSpareLocked(w)
-		if w.sleep.CompareAndSwap(1, 0) {
+		if w.claimListed() {
 			w.wake <- wakeStop
 		}
 	}

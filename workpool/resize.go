@@ -93,7 +93,7 @@ func (p *Pool) shrinkLocked(s *procSet, k int) {
 		k--
 		if w := pr.owner.Load(); w != nil && w.idleAt >= 0 && !w.awaiting {
 			p.removeIdleLocked(w)
-			if w.sleep.CompareAndSwap(1, 0) {
+			if w.claimListed() {
 				w.wake <- wakeNone
 			}
 		}

@@ -160,6 +160,7 @@ func (p *Pool) Stats() Stats {
 	}
 	s.Counts.add(&orphan)
 	set := p.set.Load()
+	s.PerWorker = make([]WorkerStats, 0, len(set.procs))
 	s.Queued = s.GlobalQueued
 	var wait, run latencyCounts
 	for _, pr := range set.byID {

@@ -146,6 +146,9 @@ func (w *Worker) runTask(t *submitted) {
 	defer func() {
 		if !ok {
 			pe := w.recovered(recover())
+			if start != 0 && w.proc != nil {
+				w.proc.lat.ran(start)
+			}
 			w.taskEnd(t, pe)
 			w.reassertGoexit()
 		}

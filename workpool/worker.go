@@ -58,9 +58,11 @@ type Worker struct {
 	spinning bool        // looking for work to steal, counted in nspinning
 	exit     *PanicError // set once a runtime.Goexit is unwinding the goroutine
 
-	// sleep is 1 while the worker is parked. A waker that changes it to 0
-	// owns the wakeup and sends exactly one wakeReason on wake.
-	sleep     atomic.Uint32
+	// parkSeq is odd while the worker is parked: each park is an episode
+	// with its own token (the odd value). A waker owns the wakeup of an
+	// episode by moving parkSeq from its token to the next value, and then
+	// sends exactly one wakeReason on wake (see park.go).
+	parkSeq   atomic.Uint64
 	wake      chan wakeReason
 	idleAt    int  // index in Pool.idle while there, else -1; guarded by Pool.mu
 	awaiting  bool // parked in await, holding its proc; guarded by Pool.mu
@@ -374,10 +376,6 @@ func (w *Worker) await(l *latch) {
 			w.found(j)
 			w.execute(j)
 			spins = 0
-			if w.proc == nil { // a Goexit in the job: see awaitDetached
-				w.awaitDetached(l)
-				return
-			}
 			continue
 		}
 		if spins < helpSpins {
@@ -419,12 +417,9 @@ func (w *Worker) await(l *latch) {
 // nothing: whoever holds the work that sets l runs it.
 func (w *Worker) awaitDetached(l *latch) {
 	for !l.done() {
-		w.sleep.Store(1)
-		l.state.CompareAndSwap(latchPending, latchSleeping)
-		if l.done() {
-			if w.sleep.CompareAndSwap(1, 0) {
-				return
-			}
+		tok := w.parkBegin()
+		if !l.sleep(tok) && w.claim(tok) {
+			return // set meanwhile, and nobody else took the wakeup
 		}
 		<-w.wake
 	}
