@@ -34,17 +34,29 @@ func sizes(b *testing.B) suite.Sizes {
 func BenchmarkTasksTiny(b *testing.B) { runBench(b, "TasksTiny") }
 
 // BenchmarkTasksSleep runs many tasks of time.Sleep(10ms) per op, the
-// scenario of the ants and pond READMEs.
+// scenario of the ants and pond READMEs, gmpkit's pool of GOMAXPROCS
+// workers with Pool.Blocking included; and a small batch on the plain
+// GOMAXPROCS-worker pool, which cannot keep up, against a goroutine per
+// task.
 func BenchmarkTasksSleep(b *testing.B) { runBench(b, "TasksSleep") }
 
-// BenchmarkForkJoin runs fib(32) at cutoffs 20, 12 (and 2, gmpkit only),
-// a merge sort of 1e6 ints and nqueens(10) on every fork-join
-// implementation; the bounded ants and pond pools are guarded runs that
-// skip with "deadlocks" when every worker waits on a queued child.
+// BenchmarkForkJoin runs fib(32) at cutoffs 20, 12 and 2 (2: gmpkit only
+// unless -gmpkit.sizes=full), the unbalanced tree and the 2M-iteration
+// loop at 1 and 2 workers, a merge sort of 1e6 ints and nqueens(10) at 2,
+// on every fork-join implementation; the bounded ants and pond pools are
+// guarded runs that skip with "deadlocks" when every worker waits on a
+// queued child. The Rayon and Java anchors are outside programs that
+// cmd/study runs; here they skip.
 func BenchmarkForkJoin(b *testing.B) { runBench(b, "ForkJoin") }
 
+// BenchmarkGroups runs 10k tasks of ~1 µs per op through gmpkit's Group
+// and ResultGroup, errgroup (with and without SetLimit) and conc's context
+// pools: all tasks returning nil, one failing early, and collecting every
+// result (ns/task, vs-errgroup).
+func BenchmarkGroups(b *testing.B) { runBench(b, "Groups") }
+
 // BenchmarkSteal runs the steal experiment (4 workers, 1000 tasks, every
-// third heavy) over LIFO × FIFO × steal-half × steal-one.
+// third heavy) over LIFO and FIFO (thieves take half).
 func BenchmarkSteal(b *testing.B) { runBench(b, "Steal") }
 
 // BenchmarkLocks runs mutexbench's schemes and xsync.RBMutex across read
@@ -64,8 +76,9 @@ func BenchmarkCtx(b *testing.B) { runBench(b, "Ctx") }
 func BenchmarkMetrics(b *testing.B) { runBench(b, "Metrics") }
 
 // runBench runs every case of one benchmark family as a sub-benchmark,
-// named so that benchstat -col /impl pivots. The sequential case of a
-// workload runs first, and the others report their speedup over it.
+// named so that benchstat -col /impl pivots. The baseline of a workload
+// (the sequential case, or the case's Base) runs first, and the others
+// report their ratio to it: speedup, or vs-<base>.
 func runBench(b *testing.B, name string) { runBenchSized(b, name, sizes(b)) }
 
 func runBenchSized(b *testing.B, name string, s suite.Sizes) {
@@ -73,10 +86,13 @@ func runBenchSized(b *testing.B, name string, s suite.Sizes) {
 	if len(cases) == 0 {
 		b.Skipf("no %s cases: the packages they measure have not landed", name)
 	}
-	seq := map[string]float64{}
+	base := map[string]float64{}
 	for _, c := range cases {
 		b.Run(c.Sub, func(b *testing.B) {
 			b.ReportAllocs()
+			if c.External != nil {
+				b.Skipf("%s is an outside program: go run ./cmd/study -only forkjoin runs it", c.Impl)
+			}
 			if c.Probe != nil {
 				for b.Loop() {
 					if _, err := c.Probe(); errors.Is(err, workloads.ErrDeadlock) {
@@ -113,10 +129,13 @@ func runBenchSized(b *testing.B, name string, s suite.Sizes) {
 					b.ReportMetric(v, unit)
 				}
 			}
-			if c.Impl == workloads.ImplSequential {
-				seq[c.Workload] = ns
-			} else if base, ok := seq[c.Workload]; ok {
-				b.ReportMetric(base/ns, "speedup")
+			base[c.Workload+"\x00"+c.Impl] = ns
+			ref, unit := workloads.ImplSequential, "speedup"
+			if c.Base != "" {
+				ref, unit = c.Base, "vs-"+c.Base
+			}
+			if v, ok := base[c.Workload+"\x00"+ref]; ok && c.Impl != ref {
+				b.ReportMetric(v/ns, unit)
 			}
 		})
 	}

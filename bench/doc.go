@@ -22,12 +22,15 @@
 //
 //   - Baselines are measured in the same run as what they are compared
 //     with: speedup divides the sequential program's time (FibSeq,
-//     MergeSortSeq, NQueensSeq, the plain task loop) by each
-//     implementation's, and the headline divides each peer's time by
-//     gmpkit's, case by case, never across runs.
+//     MergeSortSeq, NQueensSeq, Tree.Seq, LoopSeq, the plain task loop)
+//     by each implementation's, vs-errgroup divides errgroup's, and the
+//     headline divides each peer's time by gmpkit's, case by case, never
+//     across runs. The Rust and Java anchors (bench/anchors) are compared
+//     by their speedup over their own language's sequential program.
 //   - Results are checked as well as timed: fib and nqueens against the
 //     sequential answer, merge sort for order, channels for the sum of what
-//     was sent, locks for mutexbench's violation count. A wrong answer is an
+//     was sent, locks for mutexbench's violation count, the tree and the
+//     loop for their checksums (the anchors' too). A wrong answer is an
 //     "error", never a fast figure.
 //   - Nothing is left out silently: a bounded peer that deadlocks on nested
 //     waits is run guarded, shown as "deadlocks", and its goroutines are
@@ -49,22 +52,15 @@
 //
 // # Constants
 //
-// The workload sizes are the (internal/suite.SizesFor): 100k tasks
-// of about 100 ns, fib(32) at cutoffs 20 and 12 (and 2 for gmpkit alone),
-// a merge sort of 1e6 ints, nqueens(10), 1000 steal tasks on 4 workers
-// with every third heavy. tasks/sleep sizes its bounded peers at 10 000,
-// the order of pool size the ants and pond READMEs use for their
+// The workload sizes are the issues' (internal/suite.SizesFor): 100k tasks
+// of about 100 ns; fib(32) at cutoffs 20, 12 and 2, an unbalanced tree of
+// 522 801 nodes (UTS's binomial shape) and a loop of 2M iterations of
+// about 15 ns, each at 1 and 2 workers; a merge sort of 1e6 ints and
+// nqueens(10); 10k group tasks of about 1 µs; 1000 steal tasks on 4
+// workers with every third heavy. tasks/sleep sizes its bounded peers at
+// 10 000, the order of pool size the ants and pond READMEs use for their
 // time.Sleep(10ms) scenario.
 //
-// # Measured
-//
-// On the project's 2-core AMD EPYC box (GOMAXPROCS 2, go1.26.8), quiet,
-// by go run -C bench ./cmd/study -full (3 min 24 s), as peer time over
-// gmpkit time, above 1× meaning gmpkit is faster: 100k tiny tasks 2.4×
-// pond, 3.0× a goroutine per task, 5.4× errgroup, 7.5× ants; fork-join
-// fib(32) at cutoff 12 3.1× goroutines, 3.3× errgroup, 3.2× conc, and
-// 0.92–0.99× at cutoff 20 and on mergesort, where everyone reaches about
-// 1.9× sequential; ants and pond with a size limit deadlock on every nested
-// workload; 10k sleeping tasks on 10k workers 0.02× (gmpkit is ~50× slower:
-// its spinning workers scan every run queue). README.md has the full table.
+// The figures measured on the project's 2-core box are in README.md, with
+// the commands that produced them.
 package bench

@@ -8,7 +8,7 @@ import (
 )
 
 // families are the benchmark functions' names without "Benchmark".
-var families = []string{"TasksTiny", "TasksSleep", "ForkJoin", "Steal", "Locks", "Chan", "Ctx", "Metrics"}
+var families = []string{"TasksTiny", "TasksSleep", "ForkJoin", "Groups", "Steal", "Locks", "Chan", "Ctx", "Metrics"}
 
 // TestBenchmarks_EveryFamilyRunsAtTinySizes drives each benchmark family
 // through testing.Benchmark, one iteration per case, so that a broken case

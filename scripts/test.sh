@@ -21,6 +21,9 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt needed on:"; echo "$unformatted"; exit 1
 fi
 
+step "docs: contracts, not process notes (scripts/check-docs.sh)"
+./scripts/check-docs.sh
+
 step "go vet (library)"
 go vet ./...
 step "go vet (bench)"

@@ -98,15 +98,7 @@ func (p *Pool) takeSpareLocked() *Worker {
 func (w *Worker) unblock() {
 	p := w.p
 	p.mu.Lock()
-	if i := w.blockedAt; i >= 0 {
-		last := len(p.blocked) - 1
-		x := p.blocked[last]
-		p.blocked[i] = x
-		x.blockedAt = i
-		p.blocked[last] = nil
-		p.blocked = p.blocked[:last]
-		w.blockedAt = -1
-	}
+	unlist(&p.blocked, w, blockedIndex)
 	p.nblock.Add(-1)
 	p.mu.Unlock()
 	w.acquireProc()

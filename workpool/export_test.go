@@ -3,6 +3,7 @@ package workpool
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // DebugState describes the scheduler's state, for tests that hang.
@@ -42,5 +43,60 @@ func DebugState(p *Pool) string {
 		orphan = append(orphan, p.orphan[i].Load())
 	}
 	fmt.Fprintf(&b, "  orphan=%v submitted(ext)=%d runs=%d roots=%d\n", orphan, p.submitted, p.runs.Load(), p.rootsTaken.Load())
+	return b.String()
+}
+
+// Notes records the scheduler events of every pool in a ring, for tests
+// that hang.
+type Notes struct {
+	mu   sync.Mutex
+	ring []string
+	n    int
+}
+
+// StartNotes makes the pool record events into the returned Notes.
+func StartNotes(size int) *Notes {
+	ns := &Notes{ring: make([]string, size)}
+	noteHook = func(p *Pool, w *Worker, ev string, a, b int64) {
+		id := "-"
+		if w != nil {
+			id = fmt.Sprintf("%p", w) // not w.proc: another goroutine may own it
+		}
+		ns.mu.Lock()
+		ns.ring[ns.n%len(ns.ring)] = fmt.Sprintf("%s %s %d %d", id, ev, a, b)
+		ns.n++
+		ns.mu.Unlock()
+	}
+	return ns
+}
+
+// Reset forgets the events so far.
+func (ns *Notes) Reset() { ns.mu.Lock(); ns.n = 0; ns.mu.Unlock() }
+
+// String returns the last events, oldest first.
+func (ns *Notes) String() string {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	var b strings.Builder
+	start := max(0, ns.n-len(ns.ring))
+	for i := start; i < ns.n; i++ {
+		b.WriteString(ns.ring[i%len(ns.ring)] + "\n")
+	}
+	return b.String()
+}
+
+// DebugLeftovers takes what is left in the procs' queues of a closed pool
+// and describes it.
+func DebugLeftovers(p *Pool) string {
+	var b strings.Builder
+	for _, pr := range p.set.Load().byID {
+		for j := pr.dq.PopOldest(); j != nil; j = pr.dq.PopOldest() {
+			fmt.Fprintf(&b, "proc %d: kind=%d skipped=%v tree=%v treeCancelled=%v loop=%v scope=%v lo=%d hi=%d latchOwner=%p latch=%d\n",
+				pr.id, j.kind, j.skipped, j.tree != nil, j.tree.cancelled(), j.loop != nil, j.scope != nil, j.lo, j.hi, j.latch.owner, j.latch.state.Load())
+		}
+		if nx := pr.runnext.Load(); nx != nil {
+			fmt.Fprintf(&b, "proc %d: runnext kind=%d\n", pr.id, nx.kind)
+		}
+	}
 	return b.String()
 }

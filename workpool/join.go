@@ -46,6 +46,7 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 	rs := newRunState(ctx, fn)
 	p.global.Push(&job{kind: kindRoot, tree: rs})
 	p.runs.Add(1)
+	p.note(nil, "run-push", int64(p.npidle.Load()), int64(p.nspinning.Load()))
 	p.wakep()
 	<-rs.done
 	rs.end()

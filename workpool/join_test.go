@@ -22,9 +22,9 @@ func TestJoin_FibIsCorrectAtEveryWidthAndPolicy(t *testing.T) {
 	want := fibSeq(n)
 	for _, w := range widths {
 		for _, pol := range []steal.Policy{steal.LIFO, steal.FIFO} {
-			for _, mode := range []workpool.StealMode{workpool.StealHalf, workpool.StealOne} {
-				t.Run(name(w)+"/"+pol.String()+"/"+mode.String(), func(t *testing.T) {
-					p := workpool.New(workpool.WithWorkers(w), workpool.WithPolicy(pol), workpool.WithStealMode(mode))
+			{
+				t.Run(name(w)+"/"+pol.String(), func(t *testing.T) {
+					p := workpool.New(workpool.WithWorkers(w), workpool.WithPolicy(pol))
 					defer closePool(t, p)
 					for range 3 {
 						var got int

@@ -84,7 +84,7 @@ func TestStats_CountsPopsStealsParksAndPrintsOneLine(t *testing.T) {
 		t.Errorf("per-worker completed sum %d != %d", sum, st.Completed)
 	}
 	s := st.String()
-	for _, want := range []string{"workpool stats:", "workers=2", "policy=LIFO", "steal=half", "runqueues=[0 0]", "completed=", "steals="} {
+	for _, want := range []string{"workpool stats:", "workers=2", "policy=LIFO", "runqueues=[0 0]", "completed=", "steals="} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() = %q, missing %q", s, want)
 		}

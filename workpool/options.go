@@ -7,31 +7,6 @@ import (
 	"github.com/gmpkit/gmpkit/steal"
 )
 
-// A StealMode says how much an idle worker takes from a victim's queue.
-type StealMode uint8
-
-const (
-	// StealHalf takes half of the victim's queue, rounded up: the thief
-	// runs the oldest and keeps the rest in its own queue, where other idle
-	// workers can steal them in turn. This is the Go runtime's runqsteal.
-	// It is the default: it spreads a burst in log2(workers) steps.
-	StealHalf StealMode = iota
-	// StealOne takes the victim's oldest task only, as rayon and
-	// ForkJoinPool do. Each steal is cheaper, but a burst needs more of them.
-	StealOne
-)
-
-// String returns "half" or "one", or "StealMode(n)" for any other value.
-func (m StealMode) String() string {
-	switch m {
-	case StealHalf:
-		return "half"
-	case StealOne:
-		return "one"
-	}
-	return "StealMode(" + strconv.Itoa(int(m)) + ")"
-}
-
 // An Option configures a [Pool] in [New].
 type Option interface {
 	apply(*config)
@@ -40,7 +15,6 @@ type Option interface {
 type config struct {
 	workers     int
 	policy      steal.Policy
-	mode        StealMode
 	name        string
 	onPanic     func(*PanicError)
 	maxQueued   int
@@ -72,15 +46,6 @@ func WithPolicy(p steal.Policy) Option {
 		panic("workpool: WithPolicy called with unknown " + p.String())
 	}
 	return optionFunc(func(c *config) { c.policy = p })
-}
-
-// WithStealMode sets how much an idle worker steals at once: [StealHalf]
-// (the default) or [StealOne]. It panics on any other value.
-func WithStealMode(m StealMode) Option {
-	if m != StealHalf && m != StealOne {
-		panic("workpool: WithStealMode called with unknown " + m.String())
-	}
-	return optionFunc(func(c *config) { c.mode = m })
 }
 
 // WithName names the pool. The name is the value of the "workpool" pprof
@@ -154,7 +119,7 @@ func WithTrace(on bool) Option {
 
 func defaultConfig() config {
 	return config{
-		workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, mode: StealHalf, name: "workpool",
+		workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, name: "workpool",
 		maxSpares: 10_000, sampleEvery: 64,
 	}
 }

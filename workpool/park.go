@@ -57,6 +57,7 @@ func (w *Worker) park(l *latch) wakeReason {
 	p.idle = append(p.idle, w)
 	p.npidle.Add(1)
 	tok := w.parkBegin()
+	p.note(w, "park", int64(len(p.idle)), b2i(w.spinning))
 	p.mu.Unlock()
 	// The spinning worker that gives up must look again after it stops
 	// counting as spinning: a fork or Submit that saw it spinning woke
@@ -71,9 +72,12 @@ func (w *Worker) park(l *latch) wakeReason {
 		return w.unpark(tok, false)
 	}
 	if p.anyWork() || (l == nil && p.npwait.Load() != 0) {
+		p.note(w, "park-recheck-work", 0, 0)
 		return w.unpark(tok, true)
 	}
-	return <-w.wake
+	r := <-w.wake
+	p.note(w, "woken", int64(r), 0)
+	return r
 }
 
 // unpark calls off park episode tok: if no waker took it meanwhile, w takes
@@ -81,7 +85,13 @@ func (w *Worker) park(l *latch) wakeReason {
 // set); otherwise it returns what the waker sends.
 func (w *Worker) unpark(tok uint64, spin bool) wakeReason {
 	if !w.claim(tok) {
-		return <-w.wake
+		r := <-w.wake
+		if spin && r != wakeSpin {
+			// w saw work, but the waker that took the park has other
+			// plans for it (a hand-over, a retirement): pass the look on.
+			w.p.wakep()
+		}
+		return r
 	}
 	w.p.removeIdle(w)
 	if spin {
@@ -109,18 +119,32 @@ func (p *Pool) removeIdle(w *Worker) {
 }
 
 func (p *Pool) removeIdleLocked(w *Worker) {
-	i := w.idleAt
-	if i < 0 {
-		return
+	if unlist(&p.idle, w, idleIndex) {
+		p.npidle.Add(-1)
 	}
-	last := len(p.idle) - 1
-	x := p.idle[last]
-	p.idle[i] = x
-	x.idleAt = i
-	p.idle[last] = nil
-	p.idle = p.idle[:last]
-	w.idleAt = -1
-	p.npidle.Add(-1)
+}
+
+func idleIndex(w *Worker) *int    { return &w.idleAt }
+func spareIndex(w *Worker) *int   { return &w.spareAt }
+func blockedIndex(w *Worker) *int { return &w.blockedAt }
+
+// unlist takes w off *list in O(1), if it is there: w keeps its index in
+// the field at returns, and the last entry moves into its place. The
+// caller holds p.mu.
+func unlist(list *[]*Worker, w *Worker, at func(*Worker) *int) bool {
+	i := *at(w)
+	if i < 0 {
+		return false
+	}
+	l := *list
+	last := len(l) - 1
+	x := l[last]
+	l[i] = x
+	*at(x) = i
+	l[last] = nil
+	*list = l[:last]
+	*at(w) = -1
+	return true
 }
 
 // wakep is the runtime's wakep: if no worker is spinning, it makes one
@@ -142,6 +166,7 @@ func (p *Pool) wakep() {
 // worker started spinning or the last parked one was woken meanwhile.
 func (p *Pool) wakepSlow() {
 	if !p.nspinning.CompareAndSwap(0, 1) {
+		p.note(nil, "wakep-cas-fail", int64(p.nspinning.Load()), 0)
 		return
 	}
 	for {
@@ -153,12 +178,14 @@ func (p *Pool) wakepSlow() {
 			// after its own lock section, so it sees any work whose
 			// publisher saw this count and woke nobody.
 			p.nspinning.Add(-1)
+			p.note(nil, "wakep-none", int64(n), 0)
 			p.mu.Unlock()
 			return
 		}
 		w := p.idle[n-1]
 		p.removeIdleLocked(w)
 		won := w.claimListed()
+		p.note(w, "wakep-claim", b2i(won), 0)
 		p.mu.Unlock()
 		if won {
 			w.wake <- wakeSpin // it owns the spinning count taken above
@@ -202,19 +229,7 @@ func (w *Worker) parkSpare() bool {
 	return r == wakeProc && w.proc != nil
 }
 
-func (p *Pool) removeSpareLocked(w *Worker) {
-	i := w.spareAt
-	if i < 0 {
-		return
-	}
-	last := len(p.spares) - 1
-	x := p.spares[last]
-	p.spares[i] = x
-	x.spareAt = i
-	p.spares[last] = nil
-	p.spares = p.spares[:last]
-	w.spareAt = -1
-}
+func (p *Pool) removeSpareLocked(w *Worker) { unlist(&p.spares, w, spareIndex) }
 
 // stopWorkers wakes every parked worker with wakeStop. The caller has set
 // stopped under p.mu, so no worker parks after this.

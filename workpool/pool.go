@@ -32,7 +32,6 @@ import (
 type Pool struct {
 	cfg    config
 	policy steal.Policy
-	mode   StealMode
 
 	set    atomic.Pointer[procSet] // the active procs
 	nprocs atomic.Int32            // len(set.procs)
@@ -128,7 +127,7 @@ func New(opts ...Option) *Pool {
 		}
 		o.apply(&cfg)
 	}
-	p := &Pool{cfg: cfg, policy: cfg.policy, mode: cfg.mode}
+	p := &Pool{cfg: cfg, policy: cfg.policy}
 	p.cond.L = &p.waitMu
 	procs := runtime.GOMAXPROCS(0)
 	p.maxSpin = int32(procs)

@@ -41,9 +41,9 @@ func closePool(t testing.TB, p *workpool.Pool) {
 func TestSubmit_EveryTaskRunsOnceAndWaitSeesIt(t *testing.T) {
 	for _, n := range widths {
 		for _, pol := range []steal.Policy{steal.LIFO, steal.FIFO} {
-			for _, mode := range []workpool.StealMode{workpool.StealHalf, workpool.StealOne} {
-				t.Run(name(n)+"/"+pol.String()+"/"+mode.String(), func(t *testing.T) {
-					p := workpool.New(workpool.WithWorkers(n), workpool.WithPolicy(pol), workpool.WithStealMode(mode))
+			{
+				t.Run(name(n)+"/"+pol.String(), func(t *testing.T) {
+					p := workpool.New(workpool.WithWorkers(n), workpool.WithPolicy(pol))
 					defer closePool(t, p)
 					tasks := 20000
 					if raceEnabled {
@@ -256,7 +256,6 @@ func TestNew_BadOptionsPanicNamingTheValue(t *testing.T) {
 		{"workpool: WithWorkers called with -3", func() { workpool.WithWorkers(-3) }},
 		{"workpool: WithMaxQueued called with -1", func() { workpool.WithMaxQueued(-1) }},
 		{"Policy(7)", func() { workpool.WithPolicy(steal.Policy(7)) }},
-		{"StealMode(9)", func() { workpool.WithStealMode(workpool.StealMode(9)) }},
 	}
 	for _, c := range cases {
 		func() {
@@ -281,11 +280,8 @@ func TestPool_NameWorkersAndDefaults(t *testing.T) {
 		t.Errorf("Name = %q", p.Name())
 	}
 	st := p.Stats()
-	if st.Policy != steal.LIFO || st.StealMode != workpool.StealHalf {
-		t.Errorf("defaults %v %v", st.Policy, st.StealMode)
-	}
-	if workpool.StealHalf.String() != "half" || workpool.StealOne.String() != "one" {
-		t.Errorf("StealMode strings")
+	if st.Policy != steal.LIFO {
+		t.Errorf("default policy %v", st.Policy)
 	}
 }
 

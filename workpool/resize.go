@@ -139,8 +139,7 @@ func (w *Worker) retire() bool {
 	pr.owner.Store(nil)
 	w.proc = nil
 	p.mu.Unlock()
-	if moved > 0 {
-		p.wakep()
-	}
+	p.note(w, "retired", int64(moved), 0)
+	p.wakep() // the work moved, or that this worker would have looked for
 	return true
 }

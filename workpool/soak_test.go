@@ -36,6 +36,10 @@ var (
 	soakSeed = flag.Uint64("seed", 0, "run only the TestSoak sequence with this seed")
 )
 
+// soakNotes records scheduler events during a long soak (-soak), to show
+// what led to a hang.
+var soakNotes *workpool.Notes
+
 // soakWatchdog bounds one sequence: far more than it needs.
 const soakWatchdog = 60 * time.Second
 
@@ -60,6 +64,7 @@ func TestSoak_RandomCallsRunEveryTaskOnceAndNothingHangs(t *testing.T) {
 	case *soakSeed != 0:
 		run(*soakSeed)
 	case *soakFor > 0:
+		soakNotes = workpool.StartNotes(400)
 		for seed, end := uint64(1), time.Now().Add(*soakFor); time.Now().Before(end) && run(seed); seed++ {
 		}
 	default:
@@ -119,6 +124,9 @@ func soakSequence(t *testing.T, seed uint64, c *soakCounts) {
 		opts = append(opts, workpool.WithPanicHandler(func(*workpool.PanicError) { s.handled.Add(1) }))
 	}
 	leaks := goleak.IgnoreCurrent()
+	if soakNotes != nil {
+		soakNotes.Reset()
+	}
 	s.p = workpool.New(opts...)
 	c.sequences.Add(1)
 	finished := make(chan struct{})
@@ -130,7 +138,11 @@ func soakSequence(t *testing.T, seed uint64, c *soakCounts) {
 	case <-finished:
 	case <-time.After(soakWatchdog):
 		buf := make([]byte, 8<<20)
-		t.Fatalf("sequence hung for %v\n%s\n%s", soakWatchdog, workpool.DebugState(s.p), buf[:runtime.Stack(buf, true)])
+		notes := ""
+		if soakNotes != nil {
+			notes = soakNotes.String()
+		}
+		t.Fatalf("sequence hung for %v\n%s\n%s\n%s", soakWatchdog, workpool.DebugState(s.p), notes, buf[:runtime.Stack(buf, true)])
 	}
 	s.check()
 	for _, cancel := range s.cancels {
@@ -477,6 +489,9 @@ func (s *soakSeq) check() {
 		}
 	}
 	st := checkCounts(t, s.p.Stats())
+	if st.Queued != 0 {
+		t.Errorf("a closed pool has %d queued entries:\n%s", st.Queued, workpool.DebugLeftovers(s.p))
+	}
 	panics, goexits := s.panics.Load(), s.goexits.Load()
 	s.c.panics.Add(panics)
 	s.c.goexits.Add(goexits)

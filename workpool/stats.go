@@ -107,10 +107,9 @@ func (c *Counts) add(v *counters) {
 // lag by a few dozen tasks; once every worker is idle (Idle == Workers)
 // they are exact.
 type Stats struct {
-	Name      string
-	Workers   int
-	Policy    steal.Policy
-	StealMode StealMode
+	Name    string
+	Workers int
+	Policy  steal.Policy
 	Counts
 
 	Queued       int // now: GlobalQueued + every processor's Queued
@@ -144,7 +143,6 @@ func (p *Pool) Stats() Stats {
 		Name:         p.cfg.name,
 		Workers:      int(p.nprocs.Load()),
 		Policy:       p.policy,
-		StealMode:    p.mode,
 		GlobalQueued: p.globalQueued(),
 		Idle:         int(p.npidle.Load()),
 		Spinning:     int(p.nspinning.Load()),
@@ -196,7 +194,7 @@ func (s Stats) StealSuccessRate() float64 {
 
 // String returns a one-line summary in the spirit of GODEBUG=schedtrace:
 //
-//	workpool name: workers=2 idle=2 spinning=0 blocked=0 policy=LIFO steal=half queued=0 global=0 runqueues=[0 0] submitted=10 completed=10 skipped=0 ...
+//	workpool name: workers=2 idle=2 spinning=0 blocked=0 policy=LIFO queued=0 global=0 runqueues=[0 0] submitted=10 completed=10 skipped=0 ...
 //
 // followed by every counter of [Counts] as name=value.
 func (s Stats) String() string {
@@ -209,7 +207,6 @@ func (s Stats) String() string {
 		b.WriteString(" " + kv.k + "=" + strconv.Itoa(kv.v))
 	}
 	b.WriteString(" policy=" + s.Policy.String())
-	b.WriteString(" steal=" + s.StealMode.String())
 	b.WriteString(" queued=" + strconv.Itoa(s.Queued))
 	b.WriteString(" global=" + strconv.Itoa(s.GlobalQueued))
 	b.WriteString(" runqueues=[")

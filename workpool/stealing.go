@@ -55,20 +55,15 @@ func (w *Worker) stealSampled(s *procSet, last bool) *job {
 	return got
 }
 
-// stealFrom tries to take work from victim v: half its deque (or its
-// oldest job, with StealOne), else a task of the group it is running,
-// else, if takeNext, its runnext.
+// stealFrom tries to take work from victim v: half its deque (the
+// runtime's runqsteal: the thief runs the oldest and keeps the rest, so a
+// burst spreads in log2(workers) steals), else a task of the group it is
+// running, else, if takeNext, its runnext.
 func (w *Worker) stealFrom(v *proc, takeNext bool) *job {
 	pr := w.proc
 	if v.dq.Len() > 0 {
 		pr.st[cStealAttempts]++
-		if w.p.mode == StealOne {
-			if j := v.dq.Steal(); j != nil {
-				pr.st[cSteals]++
-				pr.st[cStolen]++
-				return j
-			}
-		} else if j, n := v.dq.StealHalf(pr.dq); j != nil {
+		if j, n := v.dq.StealHalf(pr.dq); j != nil {
 			if n > 1 {
 				pr.markWork()
 			}

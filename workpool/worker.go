@@ -164,6 +164,7 @@ func (w *Worker) findRunnable() *job {
 	for {
 		if p.stopped.Load() {
 			w.stopSpinning()
+			w.drainShells()
 			return nil
 		}
 		if w.yieldProc() {
@@ -187,6 +188,16 @@ func (w *Worker) findRunnable() *job {
 		if w.proc == nil {
 			return nil // dropped: the proc went to a worker back from Blocking
 		}
+	}
+}
+
+// drainShells runs what is left on the proc's queues when the pool stops:
+// nothing but the empty rest of a batch whose tasks were all claimed after
+// it was handed off (every accepted task and every fork has finished by
+// then), so that a stopped pool's queues are empty.
+func (w *Worker) drainShells() {
+	for j := w.takeLocal(); j != nil; j = w.takeLocal() {
+		w.execute(j)
 	}
 }
 
@@ -222,6 +233,7 @@ func (w *Worker) trySteal() *job {
 		}
 		w.spinning = true
 		p.nspinning.Add(1)
+		p.note(w, "start-spinning", int64(ns), 0)
 	}
 	for i := 0; i < stealTries; i++ {
 		if j := w.stealPass(i == stealTries-1); j != nil {
@@ -246,8 +258,11 @@ func (w *Worker) idle() {
 		pr.st[cWakeups]++
 		w.spinning = true
 	case wakeDrop:
-		// The proc went to a worker returning from Blocking: this worker
-		// is a spare now. Its counters were published by the taker.
+		// The proc went to a worker back from Blocking: this worker is a
+		// spare now. It may have been the spinner that a publisher relied
+		// on to find new work, or have seen work on its last look, and it
+		// can no longer take it: it passes the look on.
+		w.p.wakep()
 	default:
 		pr.st[cWakeups]++
 	}
@@ -258,6 +273,7 @@ func (w *Worker) idle() {
 // spin, since there may be more work than this one job.
 func (w *Worker) found(j *job) *job {
 	if w.spinning {
+		w.p.note(w, "found-spinning", 0, 0)
 		w.spinning = false
 		if w.p.nspinning.Add(-1) < 0 {
 			panic("workpool: internal error: negative spinning count")
@@ -269,6 +285,7 @@ func (w *Worker) found(j *job) *job {
 
 func (w *Worker) stopSpinning() {
 	if w.spinning {
+		w.p.note(w, "stop-spinning", int64(w.p.nspinning.Load()), 0)
 		w.spinning = false
 		if w.p.nspinning.Add(-1) < 0 {
 			panic("workpool: internal error: negative spinning count")
@@ -399,8 +416,10 @@ func (w *Worker) await(l *latch) {
 			pr.st[cWakeups]++
 			w.spinning = true
 		case wakeDrop:
-			// The proc went to a worker back from Blocking; wait for l
-			// without one, then get one to go on with.
+			// The proc went to a worker back from Blocking; pass on the
+			// look for work it may have owed (see idle), wait for l
+			// without a proc, then get one to go on with.
+			w.p.wakep()
 			w.awaitDetached(l)
 			w.acquireProc()
 			return

@@ -6,15 +6,21 @@
 //
 // Usage:
 //
-//	go run -C bench ./cmd/study [-full] [-only tasks,forkjoin,steal,locks,chan,ctx,metrics] [-out dir]
+//	go run -C bench ./cmd/study [-full] [-only tasks,forkjoin,groups,steal,locks,chan,ctx,metrics] [-out dir]
 //	                            [-benchtime d] [-count n] [-no-progress] [-tiny]
 //
-// The default, quick mode runs the workload sizes with 3 samples of
-// about 150 ms per case and takes about 90 s on 2 cores; -full takes 6
-// samples of about 250 ms (the fewest for which benchstat reports a 95%
-// confidence interval) and more read ratios in the lock study (under 6
-// minutes on 2 cores). -tiny shrinks every workload so that the tests can
-// run the whole study in seconds; its figures mean nothing.
+// The default, quick mode runs the issues' workload sizes with 3 samples of
+// about 150 ms per case (one for a case whose op outlasts two) and takes
+// about 90 s on 2 cores; -full takes 6 samples of about 250 ms (the fewest
+// for which benchstat reports a 95% confidence interval), more read ratios
+// in the lock study and the goroutine-per-fork peers at fib cutoff 2
+// (about 6 minutes on 2 cores). -tiny shrinks every workload so that the
+// tests can run the whole study in seconds; its figures mean nothing.
+//
+// Where cargo (with Debian's librust-rayon-dev sources) and a JDK are on
+// PATH, the fork-join study also builds and runs the Rayon and Java
+// anchors (bench/anchors) and reports them beside gmpkit; where they are
+// not, it prints a note and leaves them out.
 //
 // # Behaviour
 //

@@ -52,7 +52,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	tiny := fs.Bool("tiny", false, "tiny workload sizes, for smoke tests only: the figures mean nothing")
 	only := fs.String("only", "", "comma-separated studies to run (default all): "+strings.Join(suite.Studies(), ","))
 	out := fs.String("out", "gmpkit-report", "folder to write the report into")
-	benchtime := fs.Duration("benchtime", 0, "time per sample of each case (default: 150ms quick, 250ms full)")
+	benchtime := fs.Duration("benchtime", 0, "time per sample of each case (default: 150ms quick, 100ms for forkjoin and groups; 250ms full)")
 	count := fs.Int("count", 0, "samples per case (default: 3 quick, 6 full)")
 	noBar := fs.Bool("no-progress", false, "do not draw the progress bar on stderr")
 	fs.Usage = func() {
@@ -102,7 +102,7 @@ flags:
 	}
 	o := &options{sizes: suite.SizesFor(mode), only: studies, out: *out, noBar: *noBar}
 	if *benchtime > 0 {
-		o.sizes.Benchtime = *benchtime
+		o.sizes.Benchtime, o.sizes.ManyBenchtime = *benchtime, *benchtime
 	}
 	if *count > 0 {
 		o.sizes.Count = *count
@@ -154,6 +154,11 @@ func runStudy(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "gmpkit study: %s mode, %d cases in %s; samples per case: %d of ~%v; report in %s\n",
 		o.sizes.Mode, total, strings.Join(o.only, ","), o.sizes.Count, o.sizes.Benchtime, o.out)
+	for _, name := range o.only {
+		for _, n := range suite.Notes(name, o.sizes) {
+			fmt.Fprintf(stdout, "note: %s: %s\n", name, n)
+		}
+	}
 	cfg.OnCase = func(name string, c suite.Case) {
 		if o.onCase != nil {
 			o.onCase()
@@ -163,9 +168,11 @@ func runStudy(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 	}
 	failed := 0
-	cfg.OnResult = func(r study.Result) {
-		if r.Outcome == study.OutcomeError {
-			failed++
+	cfg.OnResult = func(rs []study.Result) {
+		for _, r := range rs {
+			if r.Outcome == study.OutcomeError {
+				failed++
+			}
 		}
 		if bar != nil {
 			_ = bar.Add(1)
@@ -241,6 +248,14 @@ func printTables(out io.Writer, rep *study.Report) {
 			fmt.Fprintf(tw, "%s\t\n", r.Outcome)
 		}
 		tw.Flush()
+		switch st.Name {
+		case "tasks":
+			if sum := report.BlockingSummary(rs); sum != "" {
+				fmt.Fprintf(out, "sleep: %s\n", sum)
+			}
+		case "forkjoin":
+			printSide(out, report.SideBySide(rep))
+		}
 	}
 	rows := report.Headline(rep)
 	if len(rows) == 0 {
@@ -249,9 +264,35 @@ func printTables(out io.Writer, rep *study.Report) {
 	fmt.Fprintf(out, "\n== headline: peer time / gmpkit time (above 1x: gmpkit faster)\n")
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s/%s\t%s %s\t", r.Bench, r.Workload, r.Gmpkit, report.FormatNs(r.GmpkitNs))
+		fmt.Fprintf(tw, "%s/%s\t%s %s\t", r.Bench, r.Label(), r.Gmpkit, report.FormatNs(r.GmpkitNs))
 		for _, c := range r.Cells {
 			fmt.Fprintf(tw, "%s %s\t", c.Peer, report.FormatRatio(c))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// printSide prints the fork-join side-by-side table: each implementation's
+// speedup over its own language's sequential program, and its time.
+func printSide(out io.Writer, side report.Side) {
+	if len(side.Rows) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\n== forkjoin side by side: speedup over the same language's sequential program (time per op)\n")
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "workload\tworkers\t%s\t", strings.Join(side.Impls, "\t"))
+	for _, l := range side.Langs {
+		fmt.Fprintf(tw, "seq %s\t", l)
+	}
+	fmt.Fprintln(tw)
+	for _, r := range side.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t", r.Workload, r.Workers)
+		for _, c := range r.Cells {
+			fmt.Fprintf(tw, "%s\t", report.FormatSpeedup(c))
+		}
+		for _, ns := range r.Seq {
+			fmt.Fprintf(tw, "%s\t", report.FormatNs(ns))
 		}
 		fmt.Fprintln(tw)
 	}

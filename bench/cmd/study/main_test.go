@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gmpkit/gmpkit/bench/internal/anchors"
 	"github.com/gmpkit/gmpkit/bench/internal/study"
 	"github.com/gmpkit/gmpkit/bench/internal/suite"
 	"github.com/gmpkit/gmpkit/bench/internal/workloads"
@@ -106,16 +107,19 @@ func TestStudy_TinyRunWritesEveryReportFile(t *testing.T) {
 		}
 	}
 	series := map[string][]string{
-		"tasks-tiny.svg":       {"sequential", "gmpkit", "goroutines", "errgroup", "ants", "ants-10k", "pond", "conc", "chanloop"},
-		"tasks-sleep.svg":      {"gmpkit", "goroutines", "ants-10k", "pond"},
-		"forkjoin-speedup.svg": {"gmpkit", "goroutines", "errgroup", "conc", "ants", "pond"},
-		"steal-rate.svg":       {"steal-half", "steal-one", "LIFO", "FIFO"},
-		"steal-variance.svg":   {"steal-half", "steal-one"},
-		"locks-cs-short.svg":   {"mutex", "rwmutex", "cow", "sharded", "rbmutex"},
-		"locks-cs-long.svg":    {"mutex", "rwmutex", "cow", "sharded", "rbmutex"},
-		"chan.svg":             {"chan", "safechan", "rwmutex"},
-		"ctx.svg":              {"context", "ctxtree"},
-		"metrics.svg":          {"gocollector", "runtimemetrics"},
+		"tasks-tiny.svg":                {"sequential", "gmpkit", "goroutines", "errgroup", "ants", "ants-10k", "pond", "conc", "chanloop"},
+		"tasks-sleep.svg":               {"gmpkit-blocking", "gmpkit", "goroutines", "ants-10k", "pond"},
+		"forkjoin-speedup-workers1.svg": {"gmpkit", "goroutines", "errgroup", "conc", "uts", "loop-20k"},
+		"forkjoin-speedup-workers2.svg": {"gmpkit", "goroutines", "errgroup", "conc", "ants", "pond", "uts", "loop-20k"},
+		"groups-ns-per-task.svg":        {"errgroup", "errgroup-limit", "conc", "gmpkit"},
+		"groups-after-error.svg":        {"errgroup", "errgroup-limit", "conc", "gmpkit"},
+		"steal-rate.svg":                {"steal-half", "steal-one", "LIFO", "FIFO"},
+		"steal-variance.svg":            {"steal-half", "steal-one"},
+		"locks-cs-short.svg":            {"mutex", "rwmutex", "cow", "sharded", "rbmutex"},
+		"locks-cs-long.svg":             {"mutex", "rwmutex", "cow", "sharded", "rbmutex"},
+		"chan.svg":                      {"chan", "safechan", "rwmutex"},
+		"ctx.svg":                       {"context", "ctxtree"},
+		"metrics.svg":                   {"gocollector", "runtimemetrics"},
 	}
 	for file, names := range series {
 		if !contains(suite.Studies(), strings.SplitN(strings.TrimSuffix(file, ".svg"), "-", 2)[0]) {
@@ -129,14 +133,7 @@ func TestStudy_TinyRunWritesEveryReportFile(t *testing.T) {
 		}
 	}
 
-	var rep study.Report
-	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("results.json: %v", err)
-	}
+	rep := readReport(t, dir)
 	if rep.Interrupted || rep.Mode != "tiny" || len(rep.Studies) != len(suite.Studies()) {
 		t.Errorf("report: interrupted %v, mode %q, %d studies", rep.Interrupted, rep.Mode, len(rep.Studies))
 	}
@@ -173,6 +170,20 @@ func TestStudy_TinyRunWritesEveryReportFile(t *testing.T) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
+}
+
+// readReport reads the results.json of the report in dir.
+func readReport(t *testing.T, dir string) study.Report {
+	t.Helper()
+	var rep study.Report
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	return rep
 }
 
 func sizeOf(st os.FileInfo) int64 {
@@ -247,14 +258,7 @@ func TestStudy_InterruptStopsAndWritesWhatFinished(t *testing.T) {
 	if code := runStudy(ctx, o, &out, &errb); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d; stderr: %s", code, exitInterrupted, errb.String())
 	}
-	var rep study.Report
-	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, dir)
 	if !rep.Interrupted || len(rep.Results) != 2 {
 		t.Errorf("interrupted %v with %d results, want true with the 2 that finished", rep.Interrupted, len(rep.Results))
 	}
@@ -264,6 +268,48 @@ func TestStudy_InterruptStopsAndWritesWhatFinished(t *testing.T) {
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	if err != nil || !bytes.Contains(page, []byte("Interrupted")) {
 		t.Errorf("index.html does not say it was interrupted (%v)", err)
+	}
+}
+
+// TestStudy_AnchorsAddRayonAndJavaRows checks that, where cargo (with
+// Debian's Rayon sources) and a JDK are installed, the fork-join study
+// builds and runs the anchors and reports a checked row for each workload
+// and worker count, next to gmpkit's.
+func TestStudy_AnchorsAddRayonAndJavaRows(t *testing.T) {
+	for _, a := range anchors.All() {
+		if err := a.Available(); err != nil {
+			if os.Getenv("GMPKIT_REQUIRE_ANCHORS") == "1" {
+				t.Fatalf("GMPKIT_REQUIRE_ANCHORS=1 but the %s anchor cannot run: %v", a.Impl, err)
+			}
+			t.Skipf("%s anchor cannot run (%v); set GMPKIT_REQUIRE_ANCHORS=1 to make this a failure", a.Impl, err)
+		}
+	}
+	dir := reportDir(t)
+	rep := readReport(t, dir)
+	got := map[string]study.Result{}
+	for _, r := range rep.Results {
+		got[r.Name] = r
+	}
+	s := suite.SizesFor(suite.Tiny)
+	for _, impl := range []string{anchors.ImplRayon, anchors.ImplJava, workloads.ImplGmpkit} {
+		for _, wl := range []string{suite.FibName(s.FibN, 10), suite.FibName(s.FibN, 2), suite.TreeName, suite.LoopName(s.LoopN)} {
+			for _, n := range []string{"1", "2"} {
+				name := "ForkJoin/workload=" + wl + "/workers=" + n + "/impl=" + impl
+				r, ok := got[name]
+				if sp, has := r.Mean(study.UnitSpeedup); !ok || r.Outcome != study.OutcomeOK || !has || sp <= 0 {
+					t.Errorf("%s: present %v, outcome %q (%s), speedup %v", name, ok, r.Outcome, r.Detail, sp)
+				}
+			}
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"sequential Rust", "sequential Java", ">rayon<", ">java-fjp<"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("index.html lacks %q", want)
+		}
 	}
 }
 

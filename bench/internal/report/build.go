@@ -21,7 +21,7 @@ import (
 
 // gmpkitImpls are the implementation names that are gmpkit's side of a
 // comparison; every other impl of the same benchmark is a peer or baseline.
-var gmpkitImpls = []string{w.ImplGmpkit, w.ChanSafechan, w.CtxTree, w.MetricsGmpkit}
+var gmpkitImpls = []string{w.ImplGmpkit, w.ImplGmpkitBlocking, w.ImplGmpkitPlain, w.ChanSafechan, w.CtxTree, w.MetricsGmpkit}
 
 // IsGmpkit reports whether impl is gmpkit's side of a comparison.
 func IsGmpkit(impl string) bool { return slices.Contains(gmpkitImpls, impl) }
@@ -47,6 +47,8 @@ func Charts(rep *study.Report) ([]Chart, error) {
 			err = tasksCharts(rs, add)
 		case "forkjoin":
 			err = forkjoinCharts(rs, add)
+		case "groups":
+			err = groupsCharts(rs, add)
 		case "steal":
 			err = stealCharts(rs, add)
 		case "locks":
@@ -100,11 +102,13 @@ func tasksCharts(rs []study.Result, add adder) error {
 		{"TasksTiny", "tasks-tiny.svg", "tasks/tiny: per-task overhead", "ns per task (lower is better)", study.UnitNsPerTask, 1,
 			"Wall time per ~100 ns task over a batch, the sequential loop as the floor: what each implementation adds per task."},
 		{"TasksSleep", "tasks-sleep.svg", "tasks/sleep: a batch of sleeping tasks", "ms per batch (lower is better)", study.UnitNsPerOp, 1e-6,
-			"The scenario of the ants and pond READMEs: many tasks of time.Sleep, bounded peers sized to the family's width."},
+			"The scenario of the ants and pond READMEs: many tasks of time.Sleep, bounded peers sized to the family's width (gmpkit: a pool of that many workers). " +
+				"gmpkit-blocking is a pool of GOMAXPROCS workers whose tasks wrap the sleep in Pool.Blocking, with WithMaxBlocked at least the batch size so that the cap never limits it. " +
+				BlockingSummary(rs)},
 	} {
 		var sel []study.Result
 		for _, r := range rs {
-			if r.Bench == spec.bench {
+			if r.Bench == spec.bench && (r.Bench != "TasksSleep" || r.Workload == "sleep") {
 				sel = append(sel, r)
 			}
 		}
@@ -125,56 +129,16 @@ func tasksCharts(rs []study.Result, add adder) error {
 	return nil
 }
 
-func forkjoinCharts(rs []study.Result, add adder) error {
-	var workloads []string
-	for _, r := range rs {
-		if !slices.Contains(workloads, r.Workload) {
-			workloads = append(workloads, r.Workload)
-		}
-	}
-	var ss []series
-	for _, impl := range implsOf(rs) {
-		if impl == w.ImplSequential {
-			continue
-		}
-		s := series{name: impl, values: make([]float64, len(workloads)), notes: make([]string, len(workloads))}
-		for k := range s.values {
-			s.values[k] = math.NaN()
-		}
-		for _, r := range rs {
-			if r.Impl != impl {
-				continue
-			}
-			k := slices.Index(workloads, r.Workload)
-			s.values[k] = meanOr(r, study.UnitSpeedup)
-			if r.Outcome != study.OutcomeOK {
-				s.notes[k] = r.Outcome
-			}
-		}
-		ss = append(ss, s)
-	}
-	title := "fork-join: speedup over the sequential program"
-	svg, err := barChart(title, "speedup (higher is better)", workloads, ss)
-	return add("forkjoin-speedup.svg", title, "The sequential program's time (FibSeq, MergeSortSeq, NQueensSeq) divided by each implementation's time for the same result, split at the workload's cutoff. Bounded ants and pond pools are run guarded: \"deadlocks\" means every worker was waiting for a queued child when the guard fired.", svg, err)
-}
-
 func stealCharts(rs []study.Result, add adder) error {
 	policies := []string{"lifo", "fifo"}
-	modes := []string{"half", "one"}
 	build := func(unit string) []series {
-		var ss []series
-		for _, m := range modes {
-			s := series{name: "steal-" + m, values: []float64{math.NaN(), math.NaN()}}
-			for _, r := range rs {
-				if r.Params["steal"] == m {
-					if k := slices.Index(policies, r.Params["policy"]); k >= 0 {
-						s.values[k] = meanOr(r, unit)
-					}
-				}
+		s := series{name: "steal-half", values: []float64{math.NaN(), math.NaN()}}
+		for _, r := range rs {
+			if k := slices.Index(policies, r.Params["policy"]); k >= 0 {
+				s.values[k] = meanOr(r, unit)
 			}
-			ss = append(ss, s)
 		}
-		return ss
+		return []series{s}
 	}
 	cats := []string{"LIFO", "FIFO"}
 	t1 := "steal: success rate of steal attempts"
@@ -355,47 +319,65 @@ type HeadCell struct {
 	Note  string  // set instead of Ratio: "deadlocks", "error"
 }
 
-// HeadRow compares gmpkit with every peer on one workload.
+// HeadRow compares gmpkit with every peer on one workload (at one worker
+// count, where the workload has several).
 type HeadRow struct {
-	Bench, Workload, Gmpkit string
-	GmpkitNs                float64
-	Cells                   []HeadCell
+	Bench, Workload, Workers, Gmpkit string
+	GmpkitNs                         float64
+	Cells                            []HeadCell
+}
+
+// Label is the row's workload as the tables show it: "uts, 2 workers".
+func (r HeadRow) Label() string {
+	switch r.Workers {
+	case "":
+		return r.Workload
+	case "1":
+		return r.Workload + ", 1 worker"
+	}
+	return r.Workload + ", " + r.Workers + " workers"
 }
 
 // Headline compares, workload by workload, gmpkit's time per op with each
-// peer's (and the baseline's) in the same run.
+// peer's (and the baseline's) in the same run. A peer without a worker
+// count (the sequential program) is compared with every worker count of
+// its workload. The anchors (Rayon, Java) are left out: a ratio of times
+// across languages measures the compilers as much as the schedulers; the
+// fork-join section compares their speedups instead.
 func Headline(rep *study.Report) []HeadRow {
 	var rows []HeadRow
 	idx := map[string]int{}
+	key := func(r study.Result) string { return r.Bench + "\x00" + r.Workload + "\x00" + r.Params["workers"] }
 	for _, r := range rep.Results {
 		if !IsGmpkit(r.Impl) || r.Outcome != study.OutcomeOK || r.Bench == "Locks" {
 			continue
 		}
 		ns, ok := r.Mean(study.UnitNsPerOp)
-		if !ok || ns <= 0 {
+		if _, dup := idx[key(r)]; !ok || ns <= 0 || dup {
 			continue
 		}
-		k := r.Bench + "\x00" + r.Workload
-		if _, dup := idx[k]; dup {
-			continue
-		}
-		idx[k] = len(rows)
-		rows = append(rows, HeadRow{Bench: r.Bench, Workload: r.Workload, Gmpkit: r.Impl, GmpkitNs: ns})
+		idx[key(r)] = len(rows)
+		rows = append(rows, HeadRow{Bench: r.Bench, Workload: r.Workload, Workers: r.Params["workers"], Gmpkit: r.Impl, GmpkitNs: ns})
 	}
 	for _, r := range rep.Results {
-		i, ok := idx[r.Bench+"\x00"+r.Workload]
-		if !ok || IsGmpkit(r.Impl) {
+		if IsGmpkit(r.Impl) || r.External {
 			continue
 		}
-		c := HeadCell{Peer: r.Impl}
-		if r.Outcome != study.OutcomeOK {
-			c.Note = r.Outcome
-		} else if ns, ok := r.Mean(study.UnitNsPerOp); ok {
-			c.Ratio = ns / rows[i].GmpkitNs
-		} else {
-			continue
+		for i := range rows {
+			row := &rows[i]
+			if row.Bench != r.Bench || row.Workload != r.Workload || (r.Params["workers"] != "" && r.Params["workers"] != row.Workers) {
+				continue
+			}
+			c := HeadCell{Peer: r.Impl}
+			if r.Outcome != study.OutcomeOK {
+				c.Note = r.Outcome
+			} else if ns, ok := r.Mean(study.UnitNsPerOp); ok {
+				c.Ratio = ns / row.GmpkitNs
+			} else {
+				continue
+			}
+			row.Cells = append(row.Cells, c)
 		}
-		rows[i].Cells = append(rows[i].Cells, c)
 	}
 	var out []HeadRow
 	for _, row := range rows {

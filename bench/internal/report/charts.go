@@ -79,62 +79,8 @@ func barChart(title, ylabel string, categories []string, ss []series) ([]byte, e
 		ymax = 1
 	}
 	for i, s := range ss {
-		vals := make(plotter.Values, len(categories))
-		var notes plotter.XYLabels
-		for k := range categories {
-			v := math.NaN()
-			if k < len(s.values) {
-				v = s.values[k]
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				vals[k] = 0
-				if k < len(s.notes) && s.notes[k] != "" {
-					x := float64(k) + (float64(i)-float64(len(ss)-1)/2)*width.Points()/categoryPoints(p, len(categories))
-					notes.XYs = append(notes.XYs, plotter.XY{X: x, Y: ymax * 0.04})
-					notes.Labels = append(notes.Labels, s.notes[k])
-				}
-				continue
-			}
-			vals[k] = v
-		}
-		b, err := plotter.NewBarChart(vals, width)
-		if err != nil {
+		if err := addBars(p, categories, ss, i, s, width, ymax); err != nil {
 			return nil, err
-		}
-		b.Color = colour(i)
-		b.LineStyle.Width = 0
-		if len(ss) == 1 {
-			// One series: colour each bar by its role instead, so that
-			// gmpkit's bar stands out from the peers' and the floor's.
-			for k, cat := range categories {
-				one := make(plotter.Values, len(categories))
-				one[k] = vals[k]
-				bk, err := plotter.NewBarChart(one, width)
-				if err != nil {
-					return nil, err
-				}
-				bk.Color = roleColour(cat)
-				bk.LineStyle.Width = 0
-				p.Add(bk)
-			}
-			b.Color = color.Transparent
-		}
-		b.Offset = vg.Length(float64(i)-float64(len(ss)-1)/2) * width
-		p.Add(b)
-		if len(ss) > 1 {
-			p.Legend.Add(s.name, b)
-		}
-		if len(notes.XYs) > 0 {
-			l, err := plotter.NewLabels(notes)
-			if err != nil {
-				return nil, err
-			}
-			for j := range l.TextStyle {
-				l.TextStyle[j].Color = colour(i)
-				l.TextStyle[j].Rotation = math.Pi / 2
-				l.TextStyle[j].Font.Size = vg.Points(9)
-			}
-			p.Add(l)
 		}
 	}
 	p.NominalX(categories...)
@@ -148,6 +94,69 @@ func barChart(title, ylabel string, categories []string, ss []series) ([]byte, e
 	}
 	p.Add(plotter.NewGrid())
 	return render(p, 720, 360)
+}
+
+// addBars adds series s, the i'th of ss, to p as bars of the given width
+// (one per category, NaN drawn as its note), with its legend entry.
+func addBars(p *plot.Plot, categories []string, ss []series, i int, s series, width vg.Length, ymax float64) error {
+	vals := make(plotter.Values, len(categories))
+	var notes plotter.XYLabels
+	for k := range categories {
+		v := math.NaN()
+		if k < len(s.values) {
+			v = s.values[k]
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			vals[k] = 0
+			if k < len(s.notes) && s.notes[k] != "" {
+				x := float64(k) + (float64(i)-float64(len(ss)-1)/2)*width.Points()/categoryPoints(p, len(categories))
+				notes.XYs = append(notes.XYs, plotter.XY{X: x, Y: ymax * 0.04})
+				notes.Labels = append(notes.Labels, s.notes[k])
+			}
+			continue
+		}
+		vals[k] = v
+	}
+	b, err := plotter.NewBarChart(vals, width)
+	if err != nil {
+		return err
+	}
+	b.Color = colour(i)
+	b.LineStyle.Width = 0
+	if len(ss) == 1 {
+		// One series: colour each bar by its role instead, so that
+		// gmpkit's bar stands out from the peers' and the floor's.
+		for k, cat := range categories {
+			one := make(plotter.Values, len(categories))
+			one[k] = vals[k]
+			bk, err := plotter.NewBarChart(one, width)
+			if err != nil {
+				return err
+			}
+			bk.Color = roleColour(cat)
+			bk.LineStyle.Width = 0
+			p.Add(bk)
+		}
+		b.Color = color.Transparent
+	}
+	b.Offset = vg.Length(float64(i)-float64(len(ss)-1)/2) * width
+	p.Add(b)
+	if len(ss) > 1 {
+		p.Legend.Add(s.name, b)
+	}
+	if len(notes.XYs) > 0 {
+		l, err := plotter.NewLabels(notes)
+		if err != nil {
+			return err
+		}
+		for j := range l.TextStyle {
+			l.TextStyle[j].Color = colour(i)
+			l.TextStyle[j].Rotation = math.Pi / 2
+			l.TextStyle[j].Font.Size = vg.Points(9)
+		}
+		p.Add(l)
+	}
+	return nil
 }
 
 // categoryPoints estimates the width in points of one category on the x

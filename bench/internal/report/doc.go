@@ -20,5 +20,10 @@
 // costs dozens of runs per chart.
 //
 // The headline table ([Headline]) divides each peer's time per op by
-// gmpkit's on the same workload in the same run: above 1× gmpkit is faster.
+// gmpkit's on the same workload (and worker count) in the same run: above
+// 1× gmpkit is faster. It leaves out the Rayon and Java anchors, whose
+// times measure another compiler as well as another scheduler; the
+// fork-join section's side-by-side table ([SideBySide]) compares every
+// implementation, anchors included, by its speedup over its own
+// language's sequential program instead.
 package report

@@ -16,7 +16,8 @@ import (
 // studyTitles are the section headings of the HTML page.
 var studyTitles = map[string]string{
 	"tasks":    "Independent tasks: per-task overhead",
-	"forkjoin": "Fork-join: speedup over sequential",
+	"forkjoin": "Fork-join: speedup over sequential, with Rayon and Java's ForkJoinPool",
+	"groups":   "Error groups: gmpkit's Group and ResultGroup against errgroup and conc",
 	"steal":    "Work stealing: LIFO against FIFO, steal-half against steal-one",
 	"locks":    "Locks: Mutex, RWMutex and the alternatives across read ratios",
 	"chan":     "Channels: raw, safechan, RWMutex wrapper",
@@ -27,9 +28,41 @@ var studyTitles = map[string]string{
 type htmlSection struct {
 	Name, Title string
 	Run         study.StudyRun
+	Notes       []string
 	Charts      []htmlChart
+	Side        *htmlSide
 	Units       []string
 	Rows        []htmlRow
+}
+
+// htmlSide is the fork-join section's side-by-side table (see [Side]).
+type htmlSide struct {
+	Impls, Langs []string
+	Rows         []htmlSideRow
+}
+
+type htmlSideRow struct {
+	Workload, Workers string
+	Cells, Seq        []string
+}
+
+func sideHTML(rep *study.Report) *htmlSide {
+	side := SideBySide(rep)
+	if len(side.Rows) == 0 {
+		return nil
+	}
+	h := &htmlSide{Impls: side.Impls, Langs: side.Langs}
+	for _, r := range side.Rows {
+		row := htmlSideRow{Workload: r.Workload, Workers: r.Workers}
+		for _, c := range r.Cells {
+			row.Cells = append(row.Cells, FormatSpeedup(c))
+		}
+		for _, ns := range r.Seq {
+			row.Seq = append(row.Seq, FormatNs(ns))
+		}
+		h.Rows = append(h.Rows, row)
+	}
+	return h
 }
 
 type htmlChart struct {
@@ -51,8 +84,8 @@ type htmlHead struct {
 }
 
 type htmlHeadRow struct {
-	Bench, Workload, Gmpkit, GmpkitTime string
-	Cells                               []htmlCell
+	Bench, Label, Gmpkit, GmpkitTime string
+	Cells                            []htmlCell
 }
 
 // htmlCell is a headline ratio and its class: "good" where gmpkit is
@@ -77,7 +110,10 @@ func WriteHTML(out io.Writer, rep *study.Report, charts []Chart) error {
 	}
 	var sections []htmlSection
 	for _, st := range rep.Studies {
-		sec := htmlSection{Name: st.Name, Title: studyTitles[st.Name], Run: st}
+		sec := htmlSection{Name: st.Name, Title: studyTitles[st.Name], Run: st, Notes: rep.Notes[st.Name]}
+		if st.Name == "forkjoin" {
+			sec.Side = sideHTML(rep)
+		}
 		for _, c := range charts {
 			if strings.HasPrefix(c.File, st.Name) {
 				sec.Charts = append(sec.Charts, htmlChart{File: c.File, Title: c.Title, Caption: c.Caption, SVG: inlineSVG(c.SVG)})
@@ -161,7 +197,7 @@ func buildHead(rows []HeadRow) []htmlHead {
 	}
 	for _, r := range rows {
 		h := &heads[idx[r.Bench]]
-		hr := htmlHeadRow{Bench: r.Bench, Workload: r.Workload, Gmpkit: r.Gmpkit, GmpkitTime: FormatNs(r.GmpkitNs)}
+		hr := htmlHeadRow{Bench: r.Bench, Label: r.Label(), Gmpkit: r.Gmpkit, GmpkitTime: FormatNs(r.GmpkitNs)}
 		for _, p := range h.Peers {
 			var cell htmlCell
 			for _, c := range r.Cells {
@@ -257,7 +293,7 @@ var page = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <div class="grid">
 {{range .Head}}<table>
 <tr><th>{{.Bench}}</th><th>gmpkit</th>{{range .Peers}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr><td>{{.Workload}}</td><td>{{.Gmpkit}} {{.GmpkitTime}}</td>{{range .Cells}}<td class="{{.Class}}">{{.Text}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Label}}</td><td>{{.Gmpkit}} {{.GmpkitTime}}</td>{{range .Cells}}<td class="{{.Class}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table>
 {{end}}</div>
 {{end}}
@@ -265,11 +301,19 @@ var page = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 {{range .Sections}}
 <h2 id="{{.Name}}">{{.Title}}</h2>
 <p class="sub">study <code>{{.Name}}</code> · {{.Run.Status}} · {{.Run.Finished}} of {{.Run.Cases}} cases · {{.Run.DurationHu}}</p>
-{{range .Charts}}
+{{range .Notes}}<p class="banner">{{.}}</p>
+{{end}}{{range .Charts}}
 <figure>
 {{.SVG}}
 <figcaption><b>{{.Title}}.</b> {{.Caption}} <span class="files">({{.File}})</span></figcaption>
 </figure>
+{{end}}
+{{with .Side}}
+<h3>Side by side: speedup over each language's own sequential program (time per op)</h3>
+<table>
+<tr><th>workload</th><th>workers</th>{{range .Impls}}<th>{{.}}</th>{{end}}{{range .Langs}}<th>sequential {{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Workload}}</td><td>{{.Workers}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}{{range .Seq}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
 {{end}}
 {{if .Rows}}
 <table>

@@ -79,18 +79,29 @@ func fakeReport() *study.Report {
 		add(study.Result{Study: "tasks", Bench: "TasksTiny", Name: "TasksTiny/impl=" + impl, Workload: "tiny", Impl: impl,
 			Outcome: study.OutcomeOK, Samples: []study.Sample{sample(1000*float64(i+1), map[string]float64{study.UnitNsPerTask: 100 * float64(i+1)})}})
 	}
-	for i, impl := range []string{"sequential", "gmpkit", "errgroup"} {
-		add(study.Result{Study: "forkjoin", Bench: "ForkJoin", Name: "ForkJoin/workload=fib/impl=" + impl, Workload: "fib", Impl: impl,
-			Outcome: study.OutcomeOK, Samples: []study.Sample{sample(1000, map[string]float64{study.UnitSpeedup: 1 + float64(i)})}})
-	}
-	add(study.Result{Study: "forkjoin", Bench: "ForkJoin", Name: "ForkJoin/workload=fib/impl=ants", Workload: "fib", Impl: "ants",
-		Outcome: study.OutcomeDeadlock, Detail: "every worker waits"})
-	for _, p := range []string{"lifo", "fifo"} {
-		for _, m := range []string{"half", "one"} {
-			add(study.Result{Study: "steal", Bench: "Steal", Name: "Steal/policy=" + p + "/steal=" + m + "/impl=gmpkit", Impl: "gmpkit",
-				Workload: p + m, Params: map[string]string{"policy": p, "steal": m}, Outcome: study.OutcomeOK,
-				Samples: []study.Sample{sample(5000, map[string]float64{"steal-rate": 0.5, "completion-var-ms2": 2})}})
+	add(study.Result{Study: "forkjoin", Bench: "ForkJoin", Name: "ForkJoin/workload=fib/impl=sequential", Workload: "fib", Impl: "sequential",
+		Outcome: study.OutcomeOK, Samples: []study.Sample{sample(1000, map[string]float64{study.UnitSpeedup: 1})}})
+	for _, n := range []string{"1", "2"} {
+		for i, impl := range []string{"gmpkit", "errgroup", "rayon"} {
+			ns := 1000 / (1 + float64(i))
+			add(study.Result{Study: "forkjoin", Bench: "ForkJoin", Name: "ForkJoin/workload=fib/workers=" + n + "/impl=" + impl,
+				Workload: "fib", Impl: impl, Params: map[string]string{"workers": n}, External: impl == "rayon", Outcome: study.OutcomeOK,
+				Samples: []study.Sample{sample(ns, map[string]float64{study.UnitSpeedup: 1000 / ns, "seq-ns/op": 400})}})
 		}
+	}
+	add(study.Result{Study: "forkjoin", Bench: "ForkJoin", Name: "ForkJoin/workload=fib/workers=2/impl=ants", Workload: "fib", Impl: "ants",
+		Params: map[string]string{"workers": "2"}, Outcome: study.OutcomeDeadlock, Detail: "every worker waits"})
+	for _, wl := range []string{"tiny-10k", "fail-early-10k"} {
+		for i, impl := range []string{"errgroup", "conc", "gmpkit"} {
+			add(study.Result{Study: "groups", Bench: "Groups", Name: "Groups/workload=" + wl + "/impl=" + impl, Workload: wl, Impl: impl,
+				Base: "errgroup", Outcome: study.OutcomeOK, Samples: []study.Sample{sample(1e6/float64(i+1), map[string]float64{
+					study.UnitNsPerTask: 100 / float64(i+1), study.UnitAllocsPerTask: 2, "after-error-ns": 5000, "vs-errgroup": float64(i + 1)})}})
+		}
+	}
+	for _, p := range []string{"lifo", "fifo"} {
+		add(study.Result{Study: "steal", Bench: "Steal", Name: "Steal/policy=" + p + "/impl=gmpkit", Impl: "gmpkit",
+			Workload: p, Params: map[string]string{"policy": p}, Outcome: study.OutcomeOK,
+			Samples: []study.Sample{sample(5000, map[string]float64{"steal-rate": 0.5, "completion-var-ms2": 2})}})
 	}
 	for _, read := range []string{"0.5", "0.9", "1"} {
 		for i, lock := range []string{"mutex", "rwmutex", "rbmutex"} {
@@ -103,7 +114,7 @@ func fakeReport() *study.Report {
 				Samples: []study.Sample{sample(ns*100, map[string]float64{study.UnitNsPerTask: ns, "Mops/s": 1e3 / ns})}})
 		}
 	}
-	for _, st := range []string{"tasks", "forkjoin", "steal", "locks"} {
+	for _, st := range []string{"tasks", "forkjoin", "groups", "steal", "locks"} {
 		rep.Studies = append(rep.Studies, study.StudyRun{Name: st, Status: "done"})
 	}
 	return rep
@@ -149,11 +160,15 @@ func TestCharts_AreSVGNamingEverySeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"tasks-tiny.svg":       {"sequential", "gmpkit", "goroutines"},
-		"forkjoin-speedup.svg": {"gmpkit", "errgroup", "ants", "deadlocks"},
-		"steal-rate.svg":       {"steal-half", "steal-one", "LIFO", "FIFO"},
-		"steal-variance.svg":   {"steal-half", "steal-one"},
-		"locks-cs-short.svg":   {"mutex", "rwmutex", "rbmutex", "RWMutex beats Mutex", "50%", "100%"},
+		"tasks-tiny.svg":                {"sequential", "gmpkit", "goroutines"},
+		"forkjoin-speedup-workers1.svg": {"gmpkit", "errgroup", "rayon"},
+		"forkjoin-speedup-workers2.svg": {"gmpkit", "errgroup", "rayon", "ants", "deadlocks"},
+		"groups-ns-per-task.svg":        {"errgroup", "conc", "gmpkit", "tiny-10k", "fail-early-10k"},
+		"groups-allocs-per-task.svg":    {"errgroup", "conc", "gmpkit"},
+		"groups-after-error.svg":        {"errgroup", "conc", "gmpkit"},
+		"steal-rate.svg":                {"LIFO", "FIFO"},
+		"steal-variance.svg":            {"LIFO", "FIFO"},
+		"locks-cs-short.svg":            {"mutex", "rwmutex", "rbmutex", "RWMutex beats Mutex", "50%", "100%"},
 	}
 	got := map[string][]string{}
 	for _, c := range charts {
@@ -209,13 +224,13 @@ func TestWriteRaw_WritesTheGoBenchmarkFormat(t *testing.T) {
 			header++
 		}
 	}
-	if lines != 3+3+4+9 { // every ok result has one sample; the deadlock is a comment
-		t.Errorf("%d benchmark lines, want 19", lines)
+	if lines != 3+7+6+2+9 { // every ok result has one sample; the deadlock is a comment
+		t.Errorf("%d benchmark lines, want 27", lines)
 	}
 	if header != 4 {
 		t.Errorf("%d header lines, want 4", header)
 	}
-	if !strings.Contains(text, "# BenchmarkForkJoin/workload=fib/impl=ants-2: deadlocks") {
+	if !strings.Contains(text, "# BenchmarkForkJoin/workload=fib/workers=2/impl=ants-2: deadlocks") {
 		t.Error("the deadlocked probe is not recorded")
 	}
 }
@@ -242,7 +257,7 @@ func TestWriteHTML_IsSelfContained(t *testing.T) {
 			t.Errorf("index.html refers to %s", m)
 		}
 	}
-	for _, want := range []string{"Test CPU", "GOMAXPROCS", "go1.25", "<svg", "deadlocks", "Headline"} {
+	for _, want := range []string{"Test CPU", "GOMAXPROCS", "go1.25", "<svg", "deadlocks", "Headline", "Side by side", "sequential Rust"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index.html lacks %q", want)
 		}
@@ -277,5 +292,50 @@ func TestHeadline_RatiosArePeerTimeOverGmpkitTime(t *testing.T) {
 	}
 	if got := report.FormatRatio(report.HeadCell{Note: "deadlocks"}); got != "deadlocks" {
 		t.Errorf("FormatRatio(deadlocks) = %q", got)
+	}
+}
+
+// A peer without a worker count (the sequential program) is compared with
+// gmpkit at every worker count; an anchor in another language is not
+// compared by time at all.
+func TestHeadline_MatchesWorkerCountsAndLeavesOutTheAnchors(t *testing.T) {
+	var fib []report.HeadRow
+	for _, r := range report.Headline(fakeReport()) {
+		if r.Bench == "ForkJoin" {
+			fib = append(fib, r)
+		}
+	}
+	if len(fib) != 2 || fib[0].Label() != "fib, 1 worker" || fib[1].Label() != "fib, 2 workers" {
+		t.Fatalf("fork-join headline rows %+v", fib)
+	}
+	for _, r := range fib {
+		var peers []string
+		for _, c := range r.Cells {
+			peers = append(peers, c.Peer)
+		}
+		want := []string{"sequential", "errgroup"}
+		if r.Workers == "2" {
+			want = append(want, "ants")
+		}
+		if strings.Join(peers, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: peers %v, want %v", r.Label(), peers, want)
+		}
+	}
+}
+
+func TestSideBySide_ShowsEveryImplementationsOwnSpeedup(t *testing.T) {
+	side := report.SideBySide(fakeReport())
+	if strings.Join(side.Impls, ",") != "gmpkit,errgroup,rayon,ants" || strings.Join(side.Langs, ",") != "Go,Rust" {
+		t.Fatalf("columns %v, languages %v", side.Impls, side.Langs)
+	}
+	if len(side.Rows) != 2 {
+		t.Fatalf("%d rows, want one per worker count", len(side.Rows))
+	}
+	r := side.Rows[1]
+	if got := report.FormatSpeedup(r.Cells[2]); got != "3.00× (333.3 ns)" {
+		t.Errorf("rayon cell %q", got)
+	}
+	if r.Cells[3].Note != "deadlocks" || r.Seq[0] != 1000 || r.Seq[1] != 400 {
+		t.Errorf("ants %+v, sequential times %v (want Go 1000, Rust 400)", r.Cells[3], r.Seq)
 	}
 }

@@ -14,9 +14,13 @@
 // raw.txt, so benchstat sees Count runs per case and reports a confidence
 // interval.
 //
-// Derived figures: ns/task divides ns/op by the case's tasks per op;
-// speedup divides the sequential case's mean ns/op by each sample's, for
-// cases of the same benchmark and workload measured in the same run.
+// Derived figures: ns/task and allocs/task divide ns/op and allocs/op by
+// the case's tasks per op; speedup divides the sequential case's mean
+// ns/op by each sample's, and vs-<base> the mean ns/op of the case's Base
+// implementation (vs-errgroup in the groups study), for cases of the same
+// benchmark and workload measured in the same run. An External case (an
+// anchor) runs once and yields a result per row, which carries its own
+// speedup over its own language's sequential program.
 //
 // # Interruption
 //

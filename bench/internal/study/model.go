@@ -23,7 +23,14 @@ const (
 	UnitAllocsPerOp = "allocs/op"
 	UnitNsPerTask   = "ns/task" // ns/op divided by the case's tasks per op
 	UnitSpeedup     = "speedup" // the sequential case's ns/op divided by this one's
+
+	UnitAllocsPerTask = "allocs/task" // allocs/op divided by the case's tasks per op
 )
+
+// UnitVs is the unit of a ratio to a baseline implementation other than
+// the sequential program: "vs-errgroup" is errgroup's ns/op divided by
+// this case's, in the same run (above 1: faster than errgroup).
+func UnitVs(base string) string { return "vs-" + base }
 
 // Sample is one timed run of a case: N operations.
 type Sample struct {
@@ -39,6 +46,8 @@ type Result struct {
 	Workload string            `json:"workload"`
 	Impl     string            `json:"impl"`
 	Params   map[string]string `json:"params,omitempty"`
+	Base     string            `json:"base,omitempty"`     // the baseline of its ratio, if not the sequential case
+	External bool              `json:"external,omitempty"` // measured by an outside program (an anchor)
 	Outcome  string            `json:"outcome"`
 	Detail   string            `json:"detail,omitempty"` // the error or the deadlock's explanation
 	ProbeNs  float64           `json:"probe_ns,omitempty"`
@@ -113,15 +122,16 @@ type Machine struct {
 
 // Report is a whole study's outcome.
 type Report struct {
-	Mode        string        `json:"mode"`
-	Started     time.Time     `json:"started"`
-	Duration    time.Duration `json:"duration_ns"`
-	Interrupted bool          `json:"interrupted"`
-	Machine     Machine       `json:"machine"`
-	Benchtime   string        `json:"benchtime"`
-	Count       int           `json:"count"`
-	Studies     []StudyRun    `json:"studies"`
-	Results     []Result      `json:"results"`
+	Mode        string              `json:"mode"`
+	Started     time.Time           `json:"started"`
+	Duration    time.Duration       `json:"duration_ns"`
+	Interrupted bool                `json:"interrupted"`
+	Machine     Machine             `json:"machine"`
+	Benchtime   string              `json:"benchtime"`
+	Count       int                 `json:"count"`
+	Studies     []StudyRun          `json:"studies"`
+	Notes       map[string][]string `json:"notes,omitempty"` // by study: what was left out and why
+	Results     []Result            `json:"results"`
 }
 
 // ByStudy returns the results of one study, in run order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"time"
 
@@ -18,8 +19,9 @@ type Config struct {
 
 	// OnCase, if set, is called before each case runs.
 	OnCase func(study string, c suite.Case)
-	// OnResult, if set, is called after each case has finished.
-	OnResult func(Result)
+	// OnResult, if set, is called after each case has finished, with its
+	// results: one, or one per row of an External case.
+	OnResult func([]Result)
 }
 
 // Plan lists the cases Run will run, by study.
@@ -60,6 +62,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rep.Studies = append(rep.Studies, sr)
 			continue
 		}
+		if notes := suite.Notes(name, cfg.Sizes); len(notes) > 0 {
+			if rep.Notes == nil {
+				rep.Notes = map[string][]string{}
+			}
+			rep.Notes[name] = notes
+		}
 		start := time.Now()
 		var results []Result
 		for _, c := range cs {
@@ -69,18 +77,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if cfg.OnCase != nil {
 				cfg.OnCase(name, c)
 			}
-			res, ok := Measure(ctx, c, cfg.Sizes.Benchtime, cfg.Sizes.Count)
+			var rs []Result
+			var ok bool
+			if c.External != nil {
+				rs, ok = MeasureExternal(ctx, c)
+			} else {
+				var res Result
+				res, ok = Measure(ctx, c, BudgetOf(cfg.Sizes))
+				rs = []Result{res}
+			}
 			if !ok {
 				break
 			}
-			results = append(results, res)
+			results = append(results, rs...)
 			if cfg.OnResult != nil {
-				cfg.OnResult(res)
+				cfg.OnResult(rs)
 			}
 		}
 		derive(results)
 		rep.Results = append(rep.Results, results...)
-		sr.Finished = len(results)
+		sr.Finished = finished(results)
 		sr.Duration = time.Since(start).Round(time.Millisecond)
 		sr.DurationHu = sr.Duration.String()
 		sr.Status = "done"
@@ -94,11 +110,33 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// Budget is what Measure spends on a case.
+type Budget struct {
+	Benchtime time.Duration // per sample
+	Count     int           // samples
+	// SlowCount, if above 0, caps the samples of a case whose warm-up op
+	// took longer than two Benchtimes (each of its samples is one op), the
+	// warm-up counting as the first: quick mode takes one, so that a slow
+	// peer costs one op, not four.
+	SlowCount int
+}
+
+// BudgetOf is the budget of sizes s.
+func BudgetOf(s suite.Sizes) Budget {
+	return Budget{Benchtime: s.Benchtime, Count: s.Count, SlowCount: s.SlowCount}
+}
+
 // Measure runs one case: a probe once, or else one warm-up operation
-// (whose result is verified) and then count samples of about benchtime
-// each. It returns false when ctx was canceled before a sample finished.
-func Measure(ctx context.Context, c suite.Case, benchtime time.Duration, count int) (Result, bool) {
-	res := Result{Study: c.Study, Name: c.Name(), Bench: c.Bench, Workload: c.Workload, Impl: c.Impl, Params: c.Params}
+// (whose result is verified) and then b.Count samples of about
+// b.Benchtime (or the case's own Benchtime) each (fewer for a slow case,
+// see Budget.SlowCount). It
+// returns false when ctx was canceled before a sample finished.
+func Measure(ctx context.Context, c suite.Case, b Budget) (Result, bool) {
+	benchtime, count := b.Benchtime, b.Count
+	if c.Benchtime > 0 {
+		benchtime = c.Benchtime
+	}
+	res := Result{Study: c.Study, Name: c.Name(), Bench: c.Bench, Workload: c.Workload, Impl: c.Impl, Params: c.Params, Base: c.Base}
 	if c.Probe != nil {
 		d, err := c.Probe()
 		switch {
@@ -125,20 +163,24 @@ func Measure(ctx context.Context, c suite.Case, benchtime time.Duration, count i
 	if inst.Close != nil {
 		defer inst.Close()
 	}
-	start := time.Now()
-	if err := inst.Op(); err != nil {
+	warm, err := timeOps(c, inst, 1)
+	if err != nil {
 		return fail(err)
 	}
-	est := time.Since(start)
 	if inst.Verify != nil {
 		if err := inst.Verify(); err != nil {
 			return fail(err)
 		}
 	}
-	if inst.Metrics != nil {
-		inst.Metrics() // drop the warm-up's
+	est := time.Duration(warm.Metrics[UnitNsPerOp])
+	count = max(count, 1)
+	if b.SlowCount > 0 && est > 2*benchtime {
+		// A slow op is its own warm-up: what a first run costs more (a
+		// pool starting, pages faulting in) is small beside it.
+		res.Samples = append(res.Samples, warm)
+		count = min(count, b.SlowCount) - 1
 	}
-	for range max(count, 1) {
+	for range count {
 		if ctx.Err() != nil {
 			break
 		}
@@ -146,32 +188,12 @@ func Measure(ctx context.Context, c suite.Case, benchtime time.Duration, count i
 		if est > 0 {
 			n = int(min(max(int64(benchtime/est), 1), 1e9))
 		}
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		t0 := time.Now()
-		for range n {
-			if err := inst.Op(); err != nil {
-				return fail(err)
-			}
+		smp, err := timeOps(c, inst, n)
+		if err != nil {
+			return fail(err)
 		}
-		elapsed := time.Since(t0)
-		runtime.ReadMemStats(&after)
-		est = elapsed / time.Duration(n)
-		m := map[string]float64{
-			UnitNsPerOp:     float64(elapsed) / float64(n),
-			UnitBytesPerOp:  float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
-			UnitAllocsPerOp: float64(after.Mallocs-before.Mallocs) / float64(n),
-		}
-		if c.Units > 0 {
-			m[UnitNsPerTask] = m[UnitNsPerOp] / float64(c.Units)
-		}
-		if inst.Metrics != nil {
-			for k, v := range inst.Metrics() {
-				m[k] = v
-			}
-		}
-		res.Samples = append(res.Samples, Sample{N: n, Metrics: m})
+		est = time.Duration(smp.Metrics[UnitNsPerOp])
+		res.Samples = append(res.Samples, smp)
 	}
 	if len(res.Samples) == 0 {
 		return res, false
@@ -180,25 +202,102 @@ func Measure(ctx context.Context, c suite.Case, benchtime time.Duration, count i
 	return res, true
 }
 
-// derive adds the speedup of every result over the sequential result of
-// the same benchmark and workload, sample by sample.
+// timeOps takes one sample of c: n ops of inst after a runtime.GC, with
+// MemStats read around them for B/op and allocs/op.
+func timeOps(c suite.Case, inst *suite.Instance, n int) (Sample, error) {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	for range n {
+		if err := inst.Op(); err != nil {
+			return Sample{}, err
+		}
+	}
+	elapsed := time.Since(t0)
+	runtime.ReadMemStats(&after)
+	m := map[string]float64{
+		UnitNsPerOp:     float64(elapsed) / float64(n),
+		UnitBytesPerOp:  float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
+		UnitAllocsPerOp: float64(after.Mallocs-before.Mallocs) / float64(n),
+	}
+	if c.Units > 0 {
+		m[UnitNsPerTask] = m[UnitNsPerOp] / float64(c.Units)
+		m[UnitAllocsPerTask] = m[UnitAllocsPerOp] / float64(c.Units)
+	}
+	if inst.Metrics != nil {
+		maps.Copy(m, inst.Metrics())
+	}
+	return Sample{N: n, Metrics: m}, nil
+}
+
+// MeasureExternal runs an External case (an anchor) once and returns one
+// result per row it reported, each named as the Go case of the same
+// workload is. A program that fails is one error result; a row whose
+// check failed is an error row. It returns false when ctx was canceled
+// before the program finished.
+func MeasureExternal(ctx context.Context, c suite.Case) ([]Result, bool) {
+	rows, err := c.External(ctx)
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	if err != nil {
+		return []Result{{Study: c.Study, Name: c.Name(), Bench: c.Bench, Workload: c.Workload, Impl: c.Impl,
+			Outcome: OutcomeError, Detail: err.Error()}}, true
+	}
+	var out []Result
+	for _, r := range rows {
+		res := Result{Study: c.Study, Name: c.Bench + "/" + r.Sub, Bench: c.Bench, Workload: r.Workload,
+			Impl: c.Impl, Params: r.Params, Outcome: OutcomeOK, External: true}
+		if r.Err != nil {
+			res.Outcome, res.Detail = OutcomeError, r.Err.Error()
+		} else {
+			m := map[string]float64{UnitNsPerOp: r.NsPerOp, UnitSpeedup: r.Speedup}
+			maps.Copy(m, r.Metrics)
+			res.Samples = []Sample{{N: r.N, Metrics: m}}
+		}
+		out = append(out, res)
+	}
+	return out, true
+}
+
+// finished counts the cases behind results: the rows of one External case
+// count once, as the plan does.
+func finished(results []Result) int {
+	n := 0
+	for i, r := range results {
+		if !r.External || i == 0 || !results[i-1].External || results[i-1].Impl != r.Impl {
+			n++
+		}
+	}
+	return n
+}
+
+// derive adds each result's ratio to its baseline in the same run, sample
+// by sample: the speedup over the sequential result of the same benchmark
+// and workload, or, for a case with a Base, the base's ns/op over this
+// one's (UnitVs). External results carry their own speedup, over their own
+// language's sequential program, and are left as they are.
 func derive(results []Result) {
-	seq := map[string]float64{}
+	base := map[string]float64{}
+	key := func(bench, workload, impl string) string { return bench + "\x00" + workload + "\x00" + impl }
 	for _, r := range results {
-		if r.Impl == w.ImplSequential && r.Outcome == OutcomeOK {
-			if v, ok := r.Mean(UnitNsPerOp); ok {
-				seq[r.Bench+"\x00"+r.Workload] = v
-			}
+		if v, ok := r.Mean(UnitNsPerOp); ok && r.Outcome == OutcomeOK && !r.External {
+			base[key(r.Bench, r.Workload, r.Impl)] = v
 		}
 	}
 	for _, r := range results {
-		base, ok := seq[r.Bench+"\x00"+r.Workload]
-		if !ok || r.Outcome != OutcomeOK {
+		impl, unit := w.ImplSequential, UnitSpeedup
+		if r.Base != "" {
+			impl, unit = r.Base, UnitVs(r.Base)
+		}
+		b, ok := base[key(r.Bench, r.Workload, impl)]
+		if !ok || r.Outcome != OutcomeOK || r.External {
 			continue
 		}
 		for _, s := range r.Samples {
 			if ns := s.Metrics[UnitNsPerOp]; ns > 0 {
-				s.Metrics[UnitSpeedup] = base / ns
+				s.Metrics[unit] = b / ns
 			}
 		}
 	}

@@ -32,7 +32,7 @@ func counting(ops *int, verifyErr error) suite.Case {
 
 func TestMeasure_TakesCountSamplesAfterAVerifiedWarmUp(t *testing.T) {
 	ops := 0
-	res, ok := study.Measure(context.Background(), counting(&ops, nil), time.Millisecond, 3)
+	res, ok := study.Measure(context.Background(), counting(&ops, nil), study.Budget{Benchtime: time.Millisecond, Count: 3})
 	if !ok || res.Outcome != study.OutcomeOK || len(res.Samples) != 3 {
 		t.Fatalf("ok %v, outcome %q, %d samples", ok, res.Outcome, len(res.Samples))
 	}
@@ -53,9 +53,25 @@ func TestMeasure_TakesCountSamplesAfterAVerifiedWarmUp(t *testing.T) {
 	}
 }
 
+func TestMeasure_TakesFewerSamplesOfASlowCase(t *testing.T) {
+	ops := 0
+	c := counting(&ops, nil)
+	setup := c.Setup
+	c.Setup = func() (*suite.Instance, error) {
+		inst, err := setup()
+		op := inst.Op
+		inst.Op = func() error { time.Sleep(3 * time.Millisecond); return op() }
+		return inst, err
+	}
+	res, ok := study.Measure(context.Background(), c, study.Budget{Benchtime: time.Millisecond, Count: 3, SlowCount: 1})
+	if !ok || len(res.Samples) != 1 || ops != 1 {
+		t.Errorf("ok %v, %d samples, %d ops; want the warm-up op as the one sample", ok, len(res.Samples), ops)
+	}
+}
+
 func TestMeasure_ReportsAFailedVerificationAsAnError(t *testing.T) {
 	ops := 0
-	res, ok := study.Measure(context.Background(), counting(&ops, errors.New("wrong sum")), time.Millisecond, 3)
+	res, ok := study.Measure(context.Background(), counting(&ops, errors.New("wrong sum")), study.Budget{Benchtime: time.Millisecond, Count: 3})
 	if !ok || res.Outcome != study.OutcomeError || res.Detail != "wrong sum" || len(res.Samples) != 0 {
 		t.Errorf("ok %v, outcome %q, detail %q, %d samples", ok, res.Outcome, res.Detail, len(res.Samples))
 	}
@@ -64,7 +80,7 @@ func TestMeasure_ReportsAFailedVerificationAsAnError(t *testing.T) {
 func TestMeasure_ReportsADeadlockedProbe(t *testing.T) {
 	c := suite.Case{Study: "x", Bench: "X", Sub: "impl=ants", Impl: "ants",
 		Probe: func() (time.Duration, error) { return 0, workloads.ErrDeadlock }}
-	res, ok := study.Measure(context.Background(), c, time.Millisecond, 3)
+	res, ok := study.Measure(context.Background(), c, study.Budget{Benchtime: time.Millisecond, Count: 3})
 	if !ok || res.Outcome != study.OutcomeDeadlock || len(res.Samples) != 0 {
 		t.Errorf("ok %v, outcome %q, %d samples", ok, res.Outcome, len(res.Samples))
 	}

@@ -9,13 +9,23 @@
 // on exactly the same inputs, and a figure in the README can be reproduced
 // either way.
 //
-// [Sizes] holds every knob. Quick mode uses the sizes (100k tiny
-// tasks, fib(32) at cutoffs 20 and 12, and 2 for gmpkit, a merge sort of
-// 1e6 ints, nqueens(10), 1000 steal tasks) with short samples; Full keeps
-// the sizes and takes more and longer samples; Tiny shrinks everything so
-// that the tests run the whole study in seconds under the race detector.
+// [Sizes] holds every knob. Quick mode uses the issues' sizes (100k tiny
+// tasks; fib(32) at cutoffs 20, 12 and 2, the unbalanced tree and a 2M
+// loop at 1 and 2 workers; a merge sort of 1e6 ints and nqueens(10) at 2;
+// 10k group tasks; 1000 steal tasks) with short samples, and a case whose
+// op outlasts two samples' time takes one sample; Full keeps the sizes,
+// takes more and longer samples, and runs the goroutine-per-fork peers at
+// fib cutoff 2 too (seconds an op); Tiny shrinks everything so that the
+// tests run the whole study in seconds under the race detector.
 //
 // Cases whose implementation cannot finish (a bounded pool on nested
 // waits) have a Probe instead of a Setup: a guarded run whose outcome,
-// including "deadlocks", is reported as is rather than left out.
+// including "deadlocks", is reported as is rather than left out. The
+// Rayon and Java anchors (package anchors) are External cases: one run of
+// an outside program that reports a Row per workload and worker count,
+// named as the Go cases are; [Notes] says which are left out and why.
+//
+// A fork-join case at workers=n runs with GOMAXPROCS n (the only knob of
+// the goroutine-per-fork peers) and gmpkit's pool has n workers; its
+// sequential floor runs at the machine's GOMAXPROCS.
 package suite

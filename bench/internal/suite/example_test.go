@@ -13,8 +13,6 @@ func ExampleBench() {
 		fmt.Println("Benchmark" + c.Name())
 	}
 	// Output:
-	// BenchmarkSteal/policy=lifo/steal=half/impl=gmpkit
-	// BenchmarkSteal/policy=lifo/steal=one/impl=gmpkit
-	// BenchmarkSteal/policy=fifo/steal=half/impl=gmpkit
-	// BenchmarkSteal/policy=fifo/steal=one/impl=gmpkit
+	// BenchmarkSteal/policy=lifo/impl=gmpkit
+	// BenchmarkSteal/policy=fifo/impl=gmpkit
 }

@@ -22,7 +22,7 @@ func stealCases(s Sizes) []Case {
 		cs = append(cs, Case{
 			Study: "steal", Bench: "Steal", Sub: cfg.Name() + "/impl=" + w.ImplGmpkit,
 			Workload: cfg.Name(), Impl: w.ImplGmpkit, Units: cfg.Tasks,
-			Params: map[string]string{"policy": strings.ToLower(cfg.Policy.String()), "steal": cfg.Mode.String()},
+			Params: map[string]string{"policy": strings.ToLower(cfg.Policy.String())},
 			Setup: func() (*Instance, error) {
 				var n float64
 				var sum w.StealResult

@@ -1,11 +1,14 @@
 package suite
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	w "github.com/gmpkit/gmpkit/bench/internal/workloads"
 )
 
 // Mode selects the sizes of the workloads.
@@ -45,11 +48,26 @@ type Sizes struct {
 	SleepFor   time.Duration // each sleep task's sleep (ants' and pond's READMEs: 10 ms)
 	SleepWidth int           // pool size of the bounded peers in tasks/sleep
 
-	FibN       int   // fib(FibN) (the issue: 32)
-	FibCutoffs []int // cutoffs every implementation runs (the issue: 20, 12)
-	FibGmpkit  []int // further cutoffs only gmpkit runs (the issue: 2)
-	SortN      int   // ints sorted by mergesort (the issue: 1e6)
-	Queens     int   // board size of nqueens (the issue: 10)
+	SleepPlainTasks int // tasks per op of the plain GOMAXPROCS-worker pool in tasks/sleep
+
+	FibN         int   // fib(FibN) (the issue: 32)
+	FibCutoffs   []int // cutoffs every implementation runs (the issue: 20, 12)
+	FibFine      []int // fine cutoffs (the issue: 2): gmpkit and the anchors always,
+	FibFinePeers bool  // and the goroutine-per-fork peers at the widest worker count when set (full mode)
+	SortN        int   // ints sorted by mergesort (the issue: 1e6)
+	Queens       int   // board size of nqueens (the issue: 10)
+	Tree         w.Tree
+	LoopN        int // iterations of the parallel loop (the issue: 2M)
+	LoopRounds   int // Mix rounds of its body (w.LoopRounds, ~15 ns)
+	// ForkWorkers are the worker counts of the fork-join workloads (the
+	// issue: 1 and 2); mergesort and nqueens run at the largest only.
+	ForkWorkers []int
+
+	// AnchorReps and AnchorWarmup are the timed and untimed runs of each
+	// (workload, threads) in the Rayon and Java anchors.
+	AnchorReps, AnchorWarmup int
+
+	GroupTasks int // tasks per op in the groups family (the issue: 10k)
 
 	ProbeTimeout time.Duration // guard of the deadlock probes of bounded peers
 
@@ -70,6 +88,14 @@ type Sizes struct {
 	// confidence interval).
 	Benchtime time.Duration
 	Count     int
+	// ManyBenchtime is the time per sample of the cases of the forkjoin
+	// and groups studies, which are many: shorter than Benchtime in quick
+	// mode (100 ms) so that the study stays quick; Benchtime otherwise.
+	ManyBenchtime time.Duration
+	// SlowCount, if above 0, caps the samples of a case whose op takes
+	// longer than two Benchtimes, its warm-up counting as the first (quick
+	// mode: 1, so that the slowest peers cost one op, not four; full: 3).
+	SlowCount int
 }
 
 // SizesFor returns the sizes of a mode.
@@ -77,24 +103,30 @@ func SizesFor(m Mode) Sizes {
 	s := Sizes{
 		Mode:       m,
 		TinyTasks:  100_000,
-		SleepTasks: 5_000, SleepFor: 10 * time.Millisecond, SleepWidth: 10_000,
-		FibN: 32, FibCutoffs: []int{20, 12}, FibGmpkit: []int{2},
-		SortN: 1_000_000, Queens: 10,
-		ProbeTimeout: 500 * time.Millisecond,
+		SleepTasks: 5_000, SleepFor: 10 * time.Millisecond, SleepWidth: 10_000, SleepPlainTasks: 20,
+		FibN: 32, FibCutoffs: []int{20, 12}, FibFine: []int{2},
+		SortN: 1_000_000, Queens: 10, Tree: w.StudyTree, LoopN: 2_000_000, LoopRounds: w.LoopRounds,
+		ForkWorkers: []int{1, 2}, AnchorReps: 3, AnchorWarmup: 2,
+		GroupTasks:   10_000,
+		ProbeTimeout: 250 * time.Millisecond,
 		StealTasks:   1000, StealLight: 800, StealHeavy: 16_000,
 		ChanValues: 100_000,
 		CtxFanout:  4, CtxDepth: 3,
 		LockOps:       20_000,
 		LockCS:        []time.Duration{0, 500 * time.Nanosecond, 5 * time.Microsecond},
 		LockReadRatio: []float64{0.5, 0.9, 0.99, 1},
-		Benchtime:     150 * time.Millisecond, Count: 3,
+		Benchtime:     150 * time.Millisecond, Count: 3, SlowCount: 1, ManyBenchtime: 100 * time.Millisecond,
 	}
 	switch m {
 	case Tiny:
 		s.TinyTasks = 500
-		s.SleepTasks, s.SleepFor, s.SleepWidth = 40, time.Millisecond, 20
-		s.FibN, s.FibCutoffs, s.FibGmpkit = 16, []int{10, 6}, []int{2}
+		s.SleepTasks, s.SleepFor, s.SleepWidth, s.SleepPlainTasks = 40, time.Millisecond, 20, 4
+		s.FibN, s.FibCutoffs = 16, []int{10, 6}
 		s.SortN, s.Queens = 20_000, 6
+		s.Tree.B0, s.Tree.Rounds = 20, 4
+		s.LoopN = 20_000
+		s.AnchorReps, s.AnchorWarmup = 1, 0
+		s.GroupTasks = 200
 		s.ProbeTimeout = 50 * time.Millisecond
 		s.StealTasks, s.StealLight, s.StealHeavy = 30, 20, 200
 		s.ChanValues = 300
@@ -103,11 +135,17 @@ func SizesFor(m Mode) Sizes {
 		s.LockCS = []time.Duration{0, 500 * time.Nanosecond}
 		s.LockReadRatio = []float64{0.5, 1}
 		s.Benchtime, s.Count = time.Millisecond, 1
+		s.ManyBenchtime = s.Benchtime
 	case Full:
-		s.SleepTasks = 20_000
+		s.SleepTasks, s.SleepPlainTasks = 20_000, 40
+		s.FibFinePeers = true
+		s.AnchorReps, s.AnchorWarmup = 7, 3
 		s.ProbeTimeout = 2 * time.Second
 		s.LockReadRatio = []float64{0, 0.5, 0.75, 0.9, 0.95, 0.99, 1}
 		s.Benchtime, s.Count = 250*time.Millisecond, 6 // benchstat wants 6 samples for a 95% interval
+		// A case whose op outlasts two samples (the goroutine-per-fork
+		// peers on the tree and at fib cutoff 2, seconds an op) takes 3.
+		s.SlowCount, s.ManyBenchtime = 3, s.Benchtime
 	}
 	return s
 }
@@ -135,6 +173,32 @@ type Case struct {
 	// Probe, when set, replaces Setup: the case is a guarded run whose
 	// outcome (a time, or workloads.ErrDeadlock) is reported as is.
 	Probe func() (time.Duration, error)
+
+	// External, when set, replaces Setup and Probe: the case runs an
+	// outside program once (an anchor in another language), which times
+	// and checks several workloads itself and reports one Row each.
+	External func(ctx context.Context) ([]Row, error)
+
+	// Benchtime, if set, replaces the sizes' Benchtime for this case.
+	Benchtime time.Duration
+
+	// Base, if set, is the implementation whose time the case's ratio
+	// divides, in the same run ("errgroup"); by default it is the
+	// sequential case of the same workload, and the ratio is the speedup.
+	Base string
+}
+
+// Row is one result of an External case, named as a Go case of the same
+// workload and parameters is.
+type Row struct {
+	Sub      string // "workload=uts/workers=2/impl=rayon"
+	Workload string
+	Params   map[string]string
+	N        int                // timed runs behind the figures
+	NsPerOp  float64            // the program's own figure (its median run)
+	Speedup  float64            // over the program's own sequential version
+	Metrics  map[string]float64 // further figures, by unit
+	Err      error              // set when the row's result failed its check
 }
 
 // Name is the case's full benchmark name without the GOMAXPROCS suffix:
@@ -155,7 +219,7 @@ type Instance struct {
 }
 
 // studyOrder is the order cmd/study runs the studies in.
-var studyOrder = []string{"tasks", "forkjoin", "steal", "locks", "chan", "ctx", "metrics"}
+var studyOrder = []string{"tasks", "forkjoin", "groups", "steal", "locks", "chan", "ctx", "metrics"}
 
 // Studies lists the study names in the order cmd/study runs them.
 func Studies() []string {

@@ -44,8 +44,8 @@ func TestCases_NamesAreUniqueAndPivotOnImpl(t *testing.T) {
 				if last := elems[len(elems)-1]; last != "impl="+c.Impl {
 					t.Errorf("%s: %s does not end in impl=%s", mode, c.Name(), c.Impl)
 				}
-				if c.Study != st || (c.Setup == nil) == (c.Probe == nil) {
-					t.Errorf("%s: %s: study %q, setup %v, probe %v", mode, c.Name(), c.Study, c.Setup != nil, c.Probe != nil)
+				if kinds := btoi(c.Setup != nil) + btoi(c.Probe != nil) + btoi(c.External != nil); c.Study != st || kinds != 1 {
+					t.Errorf("%s: %s: study %q, setup %v, probe %v, external %v", mode, c.Name(), c.Study, c.Setup != nil, c.Probe != nil, c.External != nil)
 				}
 			}
 		}
@@ -55,7 +55,9 @@ func TestCases_NamesAreUniqueAndPivotOnImpl(t *testing.T) {
 func TestSizesFor_QuickUsesTheIssueSizes(t *testing.T) {
 	s := suite.SizesFor(suite.Quick)
 	if s.TinyTasks != 100_000 || s.FibN != 32 || !slices.Equal(s.FibCutoffs, []int{20, 12}) ||
-		!slices.Equal(s.FibGmpkit, []int{2}) || s.SortN != 1_000_000 || s.Queens != 10 || s.StealTasks != 1000 {
+		!slices.Equal(s.FibFine, []int{2}) || s.SortN != 1_000_000 || s.Queens != 10 || s.StealTasks != 1000 ||
+		s.Tree != workloads.StudyTree || s.LoopN != 2_000_000 || !slices.Equal(s.ForkWorkers, []int{1, 2}) ||
+		s.GroupTasks != 10_000 {
 		t.Errorf("quick sizes %+v differ from the issue's", s)
 	}
 	if f := suite.SizesFor(suite.Full); f.Count < s.Count || f.Benchtime <= s.Benchtime {
@@ -77,5 +79,58 @@ func TestParseOnly_AcceptsKnownStudiesOnly(t *testing.T) {
 	}
 	if _, err := suite.Cases("bogus", suite.SizesFor(suite.Tiny)); err == nil {
 		t.Error("Cases accepted an unknown study")
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The fork-join workloads the anchors also run are measured at 1 and 2
+// workers, every implementation, named workload=.../workers=N/impl=...;
+// the sequential floor has no worker count.
+func TestForkJoin_AnchoredWorkloadsRunAtOneAndTwoWorkers(t *testing.T) {
+	s := suite.SizesFor(suite.Quick)
+	cs, err := suite.Cases("forkjoin", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range cs {
+		names[c.Sub] = true
+	}
+	for _, wl := range []string{suite.FibName(32, 20), suite.FibName(32, 12), suite.TreeName, suite.LoopName(2_000_000)} {
+		if !names["workload="+wl+"/impl=sequential"] {
+			t.Errorf("%s has no sequential case", wl)
+		}
+		for _, n := range []string{"1", "2"} {
+			for _, impl := range suite.ForkImpls {
+				if sub := "workload=" + wl + "/workers=" + n + "/impl=" + impl; !names[sub] {
+					t.Errorf("missing %s", sub)
+				}
+			}
+		}
+	}
+	for _, n := range []string{"1", "2"} {
+		if sub := "workload=" + suite.FibName(32, 2) + "/workers=" + n + "/impl=gmpkit"; !names[sub] {
+			t.Errorf("missing %s", sub)
+		}
+	}
+	for _, impl := range workloads.GuardedPeers {
+		if sub := "workload=uts/workers=2/impl=" + impl; !names[sub] {
+			t.Errorf("missing the deadlock probe %s", sub)
+		}
+	}
+	full, _ := suite.Cases("forkjoin", suite.SizesFor(suite.Full))
+	if !slices.ContainsFunc(full, func(c suite.Case) bool {
+		return c.Sub == "workload="+suite.FibName(32, 2)+"/workers=2/impl=goroutines"
+	}) {
+		t.Error("full mode does not run the goroutine peers at cutoff 2")
+	}
+	if names["workload="+suite.FibName(32, 2)+"/workers=2/impl=goroutines"] {
+		t.Error("quick mode runs the goroutine peers at cutoff 2 (seconds an op)")
 	}
 }

@@ -21,7 +21,7 @@ func ExampleGuardedForkJoin() {
 	r, _ := w.NewForkRunner(w.ImplGmpkit, 1)
 	defer r.Close()
 	var got int
-	_ = r.Do(func(j w.Joiner) { got = w.Fib(j, 12, 4) })
+	_ = r.Do(w.FibBody(12, 4, &got))
 	fmt.Println(w.ImplGmpkit, got)
 	// Output:
 	// ants true

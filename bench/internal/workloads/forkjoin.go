@@ -1,19 +1,43 @@
 package workloads
 
-import "fmt"
+import (
+	"context"
+	"fmt"
 
-// Joiner is a fork-join primitive: Join runs a and b, possibly in parallel,
-// and returns when both have returned. Each function receives the Joiner it
-// must use for its own nested joins (gmpkit passes the worker that runs it).
+	"github.com/gmpkit/gmpkit/workpool"
+)
+
+// Fork is what a fork-join workload needs of its implementation: Join
+// runs a and b, possibly in parallel, and returns when both have returned;
+// each half receives the J it must use for its own nested joins.
 //
-// The fork-join workloads are written once against Joiner, so every
-// implementation runs the same recursion and the same sequential leaves.
+// The workloads are written once, generic in J, and instantiated twice:
+// with *workpool.Worker, whose Join has exactly this shape, so that
+// gmpkit's forks call Worker.Join as a user's code would, with no adapter
+// closure in between; and with [Joiner], the interface every other
+// implementation provides.
+type Fork[J any] interface {
+	Join(a, b func(J))
+}
+
+// Joiner is the fork-join primitive of the implementations other than
+// gmpkit: Join runs a and b, possibly in parallel, and returns when both
+// have returned. Each function receives the Joiner it must use for its
+// own nested joins.
 type Joiner interface {
 	Join(a, b func(Joiner))
 }
 
-// Seq is the sequential Joiner: a, then b, on the calling goroutine. It is
-// the floor against which fork-join speedup is reported.
+// Body is one fork-join computation in both instantiations: Worker for
+// gmpkit (it forks with Worker.Join), Joiner for every other
+// implementation. The constructors ([FibBody], [MergeSortBody],
+// [NQueensBody], [TreeBody]) fill both from the one generic copy.
+type Body struct {
+	Worker func(w *workpool.Worker)
+	Joiner func(j Joiner)
+}
+
+// Seq is the sequential Joiner: a, then b, on the calling goroutine.
 type Seq struct{}
 
 // Join runs a then b.
@@ -24,13 +48,32 @@ func (Seq) Join(a, b func(Joiner)) {
 
 // Fib computes FibSeq(n) by forking both recursive calls through j while n
 // is at least cutoff, and sequentially below it.
-func Fib(j Joiner, n, cutoff int) int {
+func Fib[J Fork[J]](j J, n, cutoff int) int {
 	if n < cutoff || n < 2 {
 		return FibSeq(n)
 	}
 	var x, y int
-	j.Join(func(j Joiner) { x = Fib(j, n-1, cutoff) }, func(j Joiner) { y = Fib(j, n-2, cutoff) })
+	j.Join(func(j J) { x = Fib(j, n-1, cutoff) }, func(j J) { y = Fib(j, n-2, cutoff) })
 	return x + y
+}
+
+// FibWorker is Fib written for gmpkit's worker directly, as its users
+// write it (see "Concrete copies" in the package doc).
+func FibWorker(w *workpool.Worker, n, cutoff int) int {
+	if n < cutoff || n < 2 {
+		return FibSeq(n)
+	}
+	var x, y int
+	w.Join(func(w *workpool.Worker) { x = FibWorker(w, n-1, cutoff) }, func(w *workpool.Worker) { y = FibWorker(w, n-2, cutoff) })
+	return x + y
+}
+
+// FibBody is Fib(n, cutoff), its result stored in *out.
+func FibBody(n, cutoff int, out *int) Body {
+	return Body{
+		Worker: func(w *workpool.Worker) { *out = FibWorker(w, n, cutoff) },
+		Joiner: func(j Joiner) { *out = Fib(j, n, cutoff) },
+	}
 }
 
 // MergeSortCutoff is the slice length below which MergeSort sorts
@@ -40,14 +83,22 @@ const MergeSortCutoff = 1 << 13
 
 // MergeSort sorts a using tmp as scratch, forking the two halves through j
 // and merging sequentially.
-func MergeSort(j Joiner, a, tmp []int) {
+func MergeSort[J Fork[J]](j J, a, tmp []int) {
 	if len(a) <= MergeSortCutoff {
 		MergeSortSeq(a, tmp)
 		return
 	}
 	m := len(a) / 2
-	j.Join(func(j Joiner) { MergeSort(j, a[:m], tmp[:m]) }, func(j Joiner) { MergeSort(j, a[m:], tmp[m:]) })
+	j.Join(func(j J) { MergeSort(j, a[:m], tmp[:m]) }, func(j J) { MergeSort(j, a[m:], tmp[m:]) })
 	merge(a, m, tmp)
+}
+
+// MergeSortBody copies src into a and sorts it with MergeSort, using tmp.
+func MergeSortBody(src, a, tmp []int) Body {
+	return Body{
+		Worker: func(w *workpool.Worker) { copy(a, src); MergeSort(w, a, tmp) },
+		Joiner: func(j Joiner) { copy(a, src); MergeSort(j, a, tmp) },
+	}
 }
 
 // NQueensForkDepth is how many rows NQueens places in parallel before it
@@ -57,12 +108,20 @@ const NQueensForkDepth = 3
 
 // NQueens counts the solutions of the n-queens problem, forking over the
 // candidate columns of the first NQueensForkDepth rows through j.
-func NQueens(j Joiner, n int) int {
+func NQueens[J Fork[J]](j J, n int) int {
 	all := uint32(1)<<n - 1
 	return queensPar(j, all, 0, 0, 0, 0)
 }
 
-func queensPar(j Joiner, all, cols, ld, rd uint32, row int) int {
+// NQueensBody is NQueens(n), its result stored in *out.
+func NQueensBody(n int, out *int) Body {
+	return Body{
+		Worker: func(w *workpool.Worker) { *out = NQueens(w, n) },
+		Joiner: func(j Joiner) { *out = NQueens(j, n) },
+	}
+}
+
+func queensPar[J Fork[J]](j J, all, cols, ld, rd uint32, row int) int {
 	if row >= NQueensForkDepth || cols == all {
 		return queens(all, cols, ld, rd)
 	}
@@ -75,7 +134,7 @@ func queensPar(j Joiner, all, cols, ld, rd uint32, row int) int {
 
 // queensSplit forks the candidate columns bits by halving, so that a
 // binary Join covers an n-ary fan-out.
-func queensSplit(j Joiner, all, cols, ld, rd uint32, row int, bits []uint32) int {
+func queensSplit[J Fork[J]](j J, all, cols, ld, rd uint32, row int, bits []uint32) int {
 	switch len(bits) {
 	case 0:
 		return 0
@@ -86,25 +145,25 @@ func queensSplit(j Joiner, all, cols, ld, rd uint32, row int, bits []uint32) int
 	m := len(bits) / 2
 	var x, y int
 	j.Join(
-		func(j Joiner) { x = queensSplit(j, all, cols, ld, rd, row, bits[:m]) },
-		func(j Joiner) { y = queensSplit(j, all, cols, ld, rd, row, bits[m:]) },
+		func(j J) { x = queensSplit(j, all, cols, ld, rd, row, bits[:m]) },
+		func(j J) { y = queensSplit(j, all, cols, ld, rd, row, bits[m:]) },
 	)
 	return x + y
 }
 
 // ForkRunner runs fork-join computations on one implementation.
 type ForkRunner interface {
-	// Do calls fn with a Joiner of the implementation and returns when fn
-	// and every task it forked have returned.
-	Do(fn func(Joiner)) error
+	// Do runs body and returns when it and every function it forked have
+	// returned.
+	Do(body Body) error
 	// Close releases the runner's goroutines. Do must not be called after.
 	Close()
 }
 
 // NewForkRunner returns the ForkRunner of impl: ImplSequential,
 // ImplGoroutines, ImplErrgroup, ImplConc (which fork a goroutine per Join)
-// or ImplGmpkit (a workpool of workers workers). The bounded peers are run
-// by GuardedForkJoin instead.
+// or ImplGmpkit (a workpool of workers workers, entered with Pool.Run). The
+// bounded peers are run by GuardedForkJoin instead.
 func NewForkRunner(impl string, workers int) (ForkRunner, error) {
 	switch impl {
 	case ImplSequential:
@@ -116,12 +175,23 @@ func NewForkRunner(impl string, workers int) (ForkRunner, error) {
 	case ImplConc:
 		return plainFork{ConcJoiner{}}, nil
 	case ImplGmpkit:
-		return NewGmpkitForkRunner(workers), nil
+		return &gmpkitFork{pool: workpool.New(workpool.WithWorkers(workers), workpool.WithName("bench-forkjoin"))}, nil
 	}
 	return nil, fmt.Errorf("workloads: no fork-join runner for %q", impl)
 }
 
 type plainFork struct{ j Joiner }
 
-func (p plainFork) Do(fn func(Joiner)) error { fn(p.j); return nil }
-func (plainFork) Close()                     {}
+func (p plainFork) Do(b Body) error { b.Joiner(p.j); return nil }
+func (plainFork) Close()            {}
+
+type gmpkitFork struct{ pool *workpool.Pool }
+
+func (f *gmpkitFork) Do(b Body) error {
+	return f.pool.Run(context.Background(), func(w *workpool.Worker) error {
+		b.Worker(w)
+		return nil
+	})
+}
+
+func (f *gmpkitFork) Close() { _ = f.pool.Close() }

@@ -1,9 +1,20 @@
 package workloads
 
 import (
-	"context"
-
 	"github.com/gmpkit/gmpkit/workpool"
+)
+
+// gmpkit's variants in the sleep family, besides ImplGmpkit (a pool of the
+// family's width).
+const (
+	// ImplGmpkitBlocking is a pool of GOMAXPROCS workers whose tasks wrap
+	// their blocking call in Pool.Blocking, which hands the worker's
+	// processor to a spare goroutine while the call blocks.
+	ImplGmpkitBlocking = "gmpkit-blocking"
+	// ImplGmpkitPlain is a pool of GOMAXPROCS workers with plain tasks: a
+	// sleeping task holds its worker, so the pool runs GOMAXPROCS sleeps at
+	// a time.
+	ImplGmpkitPlain = "gmpkit-plain"
 )
 
 // NewGmpkitRunner returns a Runner on a workpool.Pool of width workers; Run
@@ -12,9 +23,24 @@ func NewGmpkitRunner(width int) Runner {
 	return &gmpkitRunner{pool: workpool.New(workpool.WithWorkers(width), workpool.WithName("bench"))}
 }
 
-type gmpkitRunner struct{ pool *workpool.Pool }
+// NewGmpkitBlockingRunner returns a Runner on a workpool.Pool of workers
+// workers that lets up to maxBlocked of them block at once
+// (WithMaxBlocked); Run submits every task wrapped in Pool.Blocking.
+func NewGmpkitBlockingRunner(workers, maxBlocked int) Runner {
+	return &gmpkitRunner{blocking: true, pool: workpool.New(workpool.WithWorkers(workers),
+		workpool.WithMaxBlocked(maxBlocked), workpool.WithName("bench-blocking"))}
+}
+
+type gmpkitRunner struct {
+	pool     *workpool.Pool
+	blocking bool
+}
 
 func (r *gmpkitRunner) Run(n int, task func()) error {
+	if r.blocking {
+		inner := task
+		task = func() { r.pool.Blocking(inner) }
+	}
 	for range n {
 		if err := r.pool.Submit(task); err != nil {
 			return err
@@ -24,32 +50,3 @@ func (r *gmpkitRunner) Run(n int, task func()) error {
 }
 
 func (r *gmpkitRunner) Close() { _ = r.pool.Close() }
-
-// NewGmpkitForkRunner returns a ForkRunner on a workpool.Pool of workers
-// workers: Do enters the pool with Pool.Run and forks with Worker.Join.
-func NewGmpkitForkRunner(workers int) ForkRunner {
-	return &gmpkitFork{pool: workpool.New(workpool.WithWorkers(workers), workpool.WithName("bench-forkjoin"))}
-}
-
-type gmpkitFork struct{ pool *workpool.Pool }
-
-func (f *gmpkitFork) Do(fn func(Joiner)) error {
-	return f.pool.Run(context.Background(), func(w *workpool.Worker) error {
-		fn(gmpkitJoiner{w})
-		return nil
-	})
-}
-
-func (f *gmpkitFork) Close() { _ = f.pool.Close() }
-
-// gmpkitJoiner is the Joiner of a workpool worker: a runs inline, b is
-// pushed to the worker's queue where idle workers may steal it, and the
-// join helps run other tasks while b is elsewhere.
-type gmpkitJoiner struct{ w *workpool.Worker }
-
-func (j gmpkitJoiner) Join(a, b func(Joiner)) {
-	j.w.Join(
-		func(w *workpool.Worker) { a(gmpkitJoiner{w}) },
-		func(w *workpool.Worker) { b(gmpkitJoiner{w}) },
-	)
-}

@@ -46,7 +46,8 @@ type Runner interface {
 // NewRunner returns the Runner for a peer implementation. width bounds the
 // implementations that take a bound (errgroup's limit, pool sizes, worker
 // counts); ImplAnts10k always uses 10 000 and ImplGoroutines is unbounded.
-// gmpkit's Runner is built by NewGmpkitRunner.
+// ImplGmpkit and ImplGmpkitPlain are a workpool of width workers;
+// ImplGmpkitBlocking is built by NewGmpkitBlockingRunner.
 func NewRunner(impl string, width int) (Runner, error) {
 	if width < 1 {
 		return nil, fmt.Errorf("workloads: NewRunner called with width %d", width)
@@ -73,7 +74,7 @@ func NewRunner(impl string, width int) (Runner, error) {
 		return concRunner{max: width}, nil
 	case ImplChanLoop:
 		return newChanLoop(width), nil
-	case ImplGmpkit:
+	case ImplGmpkit, ImplGmpkitPlain:
 		return NewGmpkitRunner(width), nil
 	}
 	return nil, fmt.Errorf("workloads: unknown implementation %q", impl)

@@ -14,11 +14,10 @@ import (
 // StealConfig is one run of the steal experiment: Tasks tasks forked from
 // one worker of a pool of Workers workers, every HeavyEvery'th of them heavy.
 // All tasks start in the forking worker's queue, so the other workers get
-// work only by stealing it; Policy and Mode decide which end the owner pops
-// and how much a thief takes.
+// work only by stealing it (half the victim's queue at a time); Policy
+// decides which end the owner pops.
 type StealConfig struct {
 	Policy     steal.Policy
-	Mode       workpool.StealMode
 	Workers    int
 	Tasks      int
 	HeavyEvery int
@@ -26,10 +25,10 @@ type StealConfig struct {
 	HeavyIters int // Spin rounds of a heavy task
 }
 
-// Name is the configuration as benchmark name elements, for example
-// "policy=lifo/steal=half".
+// Name is the configuration as a benchmark name element, for example
+// "policy=lifo".
 func (c StealConfig) Name() string {
-	return fmt.Sprintf("policy=%s/steal=%s", strings.ToLower(c.Policy.String()), c.Mode)
+	return fmt.Sprintf("policy=%s", strings.ToLower(c.Policy.String()))
 }
 
 // StealResult is what one run of the steal experiment measured.
@@ -43,15 +42,12 @@ type StealResult struct {
 	CompletionP99 time.Duration // 99th percentile of the completion times
 }
 
-// StealConfigs returns the experiment's matrix, LIFO × FIFO × steal-half ×
-// steal-one, with the shape: 4 workers and tasks tasks of which
-// every third is heavy.
+// StealConfigs returns the experiment's configurations, LIFO and FIFO, in
+// one shape: 4 workers and tasks tasks of which every third is heavy.
 func StealConfigs(tasks, lightIters, heavyIters int) []StealConfig {
 	var cs []StealConfig
 	for _, p := range []steal.Policy{steal.LIFO, steal.FIFO} {
-		for _, m := range []workpool.StealMode{workpool.StealHalf, workpool.StealOne} {
-			cs = append(cs, StealConfig{Policy: p, Mode: m, Workers: 4, Tasks: tasks, HeavyEvery: 3, LightIters: lightIters, HeavyIters: heavyIters})
-		}
+		cs = append(cs, StealConfig{Policy: p, Workers: 4, Tasks: tasks, HeavyEvery: 3, LightIters: lightIters, HeavyIters: heavyIters})
 	}
 	return cs
 }
@@ -62,7 +58,7 @@ func RunSteal(c StealConfig) (StealResult, error) {
 		return StealResult{}, fmt.Errorf("workloads: RunSteal called with %+v", c)
 	}
 	p := workpool.New(workpool.WithWorkers(c.Workers), workpool.WithPolicy(c.Policy),
-		workpool.WithStealMode(c.Mode), workpool.WithName("steal-"+c.Name()))
+		workpool.WithName("steal-"+c.Name()))
 	defer p.Close()
 	done := make([]time.Duration, c.Tasks)
 	var start time.Time
