@@ -11,7 +11,7 @@ import (
 	"github.com/gmpkit/gmpkit/bench/internal/workloads"
 )
 
-var sizesFlag = flag.String("gmpkit.sizes", "quick", "workload sizes of the benchmarks: tiny, quick (the issue's sizes) or full")
+var sizesFlag = flag.String("gmpkit.sizes", "quick", "workload sizes of the benchmarks: tiny, quick (the study's default sizes) or full")
 
 func TestMain(m *testing.M) {
 	// ants starts a default pool from its init; nothing here uses it.

@@ -44,7 +44,7 @@
 // benchstat needs. It times its own loop instead, as testing.B does (a
 // warm-up op to size N, runtime.GC before each sample, MemStats for B/op
 // and allocs/op). Charts are drawn with gonum.org/v1/plot rather than
-// hand-written SVG, as the issue asks. Deadlock probes run in-process
+// hand-written SVG. Deadlock probes run in-process
 // rather than in a re-executed subprocess, because both bounded peers can
 // be made to let go (ants wakes blocked submitters on Release, pond drains
 // its queue on StopAndWait) once the probe's abort turns every Join into a

@@ -194,7 +194,7 @@ func BenchmarkFib(b *testing.B) {
 			}
 		}
 	})
-	for _, cutoff := range []int{20, 12} {
+	for _, cutoff := range []int{20, 12, 2} {
 		c := strconv.Itoa(cutoff)
 		for _, form := range fibForms {
 			for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
@@ -402,18 +402,13 @@ func varianceUS(ds []time.Duration) float64 {
 // is built before the timer starts, as a long-lived pool would be; ms/op is
 // the wall time of one round.
 func BenchmarkSleep(b *testing.B) {
-	const sleepTasks = 5000
 	const sleep = 10 * time.Millisecond
-	for _, workers := range []int{1000, 10000} {
-		prefix := "workers=" + strconv.Itoa(workers) + "/impl="
-		b.Run(prefix+"gmpkit", func(b *testing.B) {
+	for _, tasks := range []int{5000, 20000} {
+		size := "/tasks=" + strconv.Itoa(tasks)
+		run := func(b *testing.B, p *workpool.Pool, task func()) {
 			b.ReportAllocs()
-			p := workpool.New(workpool.WithWorkers(workers))
-			defer p.Close()
-			task := func() { time.Sleep(sleep) }
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				for k := 0; k < sleepTasks; k++ {
+			for b.Loop() {
+				for range tasks {
 					if err := p.Submit(task); err != nil {
 						b.Fatal(err)
 					}
@@ -422,22 +417,64 @@ func BenchmarkSleep(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		}
+		b.Run("impl=gmpkit-blocking"+size, func(b *testing.B) {
+			p := workpool.New(workpool.WithMaxBlocked(tasks))
+			defer p.Close()
+			run(b, p, func() { p.Blocking(func() { time.Sleep(sleep) }) })
 		})
-		b.Run(prefix+"go", func(b *testing.B) {
+		b.Run("impl=gmpkit-10k-workers"+size, func(b *testing.B) {
+			p := workpool.New(workpool.WithWorkers(10000))
+			defer p.Close()
+			run(b, p, func() { time.Sleep(sleep) })
+		})
+		b.Run("impl=go"+size, func(b *testing.B) {
 			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				var wg sync.WaitGroup
-				for k := 0; k < sleepTasks; k++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						time.Sleep(sleep)
-					}()
+				for range tasks {
+					wg.Go(func() { time.Sleep(sleep) })
 				}
 				wg.Wait()
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
+	}
+}
+
+// loopBody costs about 15 ns: a few rounds of splitmix64.
+func loopBody(i int) uint64 {
+	x := uint64(i)
+	for range 9 {
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		x = z ^ (z >> 31)
+	}
+	return x
+}
+
+// BenchmarkFor: a parallel loop over 2M iterations of about 15 ns, against
+// the sequential loop, at 1 worker and GOMAXPROCS workers.
+func BenchmarkFor(b *testing.B) {
+	const n = 2_000_000
+	out := make([]uint64, n)
+	b.Run("impl=sequential/n=2M", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range out {
+				out[i] = loopBody(i)
+			}
+		}
+	})
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run("impl=gmpkit/workers="+strconv.Itoa(workers)+"/n=2M", func(b *testing.B) {
+			p := workpool.New(workpool.WithWorkers(workers))
+			defer p.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = p.For(context.Background(), 0, n, func(_ *workpool.Worker, i int) { out[i] = loopBody(i) })
+			}
 		})
 	}
 }

@@ -1,21 +1,26 @@
 package workpool
 
 // Blocking runs fn, a call that may block (I/O, a sleep, a lock, a channel
-// receive), without holding up the pool: while fn runs, the worker's
+// receive), without holding up the pool: before fn runs, the worker's
 // processor (its queue and its share of the work) is handed to a spare
-// worker goroutine, started or woken on demand, which runs the pool's
-// other tasks meanwhile. When fn returns, the worker takes a processor
-// back (one that is idle at once, else the first that a worker gives up
-// between tasks) and the task goes on. This is the runtime's hand-off of
-// a P when its M enters a blocking system call (entersyscall, handoffp),
-// and Java's ForkJoinPool.managedBlock.
+// worker goroutine, woken or started, which runs the pool's other tasks
+// meanwhile. This is the runtime's hand-off of a P when its M enters a
+// blocking system call (entersyscall, handoffp), and ForkJoinPool's
+// managed blocking.
 //
-// A hand-off costs about a goroutine switch on each side, so Blocking is
-// for calls that block for microseconds or more; a quick call is cheaper
-// made directly. With [WithMaxBlocked] workers already blocked, fn runs
-// without a hand-off. Everything fn does happens before Blocking returns;
-// a panic in fn propagates after the worker has a processor again. The
-// worker's processor, and so [Worker.ID], may differ after the call.
+// When fn returns, the task goes on at once: on its processor again if that
+// is idle, and otherwise without one, like ForkJoinPool's compensation
+// threads. Without a processor, the rest of the task runs its forks inline
+// and the pool may briefly run more tasks than it has processors; the
+// worker goroutine leaves when the task ends. So the code after Blocking
+// should be short; a long computation on what fn returned belongs in a task
+// of its own.
+//
+// A hand-off costs about a goroutine switch, so Blocking is for calls that
+// block for microseconds or more. With [WithMaxBlocked] workers already
+// blocked, fn runs without a hand-off, and the processor waits with it.
+// Everything fn does happens before Blocking returns; a panic in fn
+// propagates as from a plain call. [Worker.ID] may differ after the call.
 // Blocking panics if fn is nil.
 func (w *Worker) Blocking(fn func()) {
 	if fn == nil {
@@ -46,23 +51,25 @@ func (p *Pool) Blocking(fn func()) {
 
 // handoff gives w's proc to a spare worker goroutine, or a new one, unless
 // WithMaxBlocked workers are blocked already; it reports whether it did.
+// w stays on p.procless, so that Pool.self finds it, until its task ends.
 func (p *Pool) handoff(w *Worker) bool {
-	if int(p.nblock.Load()) >= p.cfg.maxSpares {
+	if int(p.nblock.Load()) >= p.cfg.maxBlocked {
 		return false
 	}
 	pr := w.proc
-	pr.handOffGroups()
-	pr.st[cHandoffs]++
-	pr.flush()
-	p.mu.Lock()
-	if int(p.nblock.Load()) >= p.cfg.maxSpares {
-		p.mu.Unlock()
+	if int(p.nblock.Add(1)) > p.cfg.maxBlocked {
+		p.nblock.Add(-1)
 		return false
 	}
-	p.nblock.Add(1)
-	w.blockedAt = len(p.blocked)
-	p.blocked = append(p.blocked, w)
+	// The proc's state goes with it, counters and credits included: its
+	// next owner publishes them. Only the batches w's frames run must be
+	// handed off, as those frames will not come back to this proc.
+	pr.handOffGroups()
+	pr.st[cHandoffs]++
+	p.listProcless(w)
 	w.proc = nil
+	w.lastProc = pr
+	p.mu.Lock()
 	spare := p.takeSpareLocked()
 	if spare == nil {
 		p.nms++
@@ -94,98 +101,70 @@ func (p *Pool) takeSpareLocked() *Worker {
 	return nil
 }
 
-// unblock ends a Blocking call: w is no longer blocked, and gets a proc.
+// unblock ends a Blocking call. w takes back the proc it handed over if
+// the worker holding it is parked with nothing to do (that worker becomes
+// a spare); otherwise w goes on without one.
 func (w *Worker) unblock() {
 	p := w.p
-	p.mu.Lock()
-	unlist(&p.blocked, w, blockedIndex)
+	pr := w.lastProc
+	w.lastProc = nil
 	p.nblock.Add(-1)
-	p.mu.Unlock()
-	w.acquireProc()
-}
-
-// blockedSelf returns the blocked worker whose goroutine has identity id.
-func (p *Pool) blockedSelf(id uint64) *Worker {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, w := range p.blocked {
-		if w.gid.Load() == id {
-			return w
-		}
+	if s := pr.owner.Load(); s == nil || s.parkSeq.Load()&1 == 0 {
+		return // busy (or retired): go on without a proc
 	}
-	return nil
-}
-
-// acquireProc gets w, which holds no proc, a proc to go on with: an idle
-// worker's at once (that worker becomes a spare), or else the first one a
-// worker gives up at its next schedule (yieldProc).
-func (w *Worker) acquireProc() {
-	p := w.p
 	p.mu.Lock()
-	for len(p.idle) > 0 {
-		v := p.idle[len(p.idle)-1]
+	var v *Worker
+	if s := pr.owner.Load(); s != nil && s.idleAt >= 0 && !s.awaiting && !pr.retiring.Load() && s.claimListed() {
+		v = s
 		p.removeIdleLocked(v)
-		if !v.claimListed() {
-			continue // v is waking up anyway
-		}
-		pr := v.proc
-		pr.handOffGroups() // v may be waiting in a fork with groups on pr
 		v.proc = nil
 		w.proc = pr
 		pr.owner.Store(w)
-		p.mu.Unlock()
+	}
+	p.mu.Unlock()
+	if v != nil {
+		p.unlistProcless(w)
 		v.wake <- wakeDrop
-		return
-	}
-	p.pwait = append(p.pwait, w)
-	p.npwait.Add(1)
-	w.parkBegin()
-	p.mu.Unlock()
-	if r := <-w.wake; r != wakeProc {
-		panic("workpool: internal error: a worker waiting for a proc was woken without one")
 	}
 }
 
-// yieldProc gives w's proc to a worker waiting for one, if any, or retires
-// it if Resize asked, and reports whether w gave its proc away. It is
-// called at a schedule, where none of w's frames is running.
+// listProcless records w, a worker running a task without a proc, so that
+// Pool.self finds it.
+func (p *Pool) listProcless(w *Worker) {
+	if !w.procless {
+		w.procless = true
+		p.proclessMu.Lock()
+		if p.procless == nil {
+			p.procless = make(map[uint64]*Worker)
+		}
+		p.procless[w.gid.Load()] = w
+		p.proclessMu.Unlock()
+		p.nprocless.Add(1)
+	}
+}
+
+// unlistProcless forgets w, which holds a proc again or has ended its task.
+// Only w's own goroutine calls it.
+func (p *Pool) unlistProcless(w *Worker) {
+	if w.procless {
+		w.procless = false
+		p.proclessMu.Lock()
+		delete(p.procless, w.gid.Load())
+		p.proclessMu.Unlock()
+		p.nprocless.Add(-1)
+	}
+}
+
+// proclessSelf returns the worker without a proc whose goroutine has
+// identity id.
+func (p *Pool) proclessSelf(id uint64) *Worker {
+	p.proclessMu.Lock()
+	defer p.proclessMu.Unlock()
+	return p.procless[id]
+}
+
+// yieldProc retires w's proc if Resize asked, and reports whether it did.
+// It is called at a schedule, where none of w's frames is running.
 func (w *Worker) yieldProc() bool {
-	if w.proc.retiring.Load() {
-		return w.retire()
-	}
-	return w.handToWaiter()
-}
-
-// handToWaiter gives w's proc to the first worker waiting for one (back
-// from Blocking), if any, and reports whether it did. A worker with frames
-// running may call it (one about to park in await): the groups its frames
-// run go back on the proc's deque first.
-func (w *Worker) handToWaiter() bool {
-	p := w.p
-	if p.npwait.Load() == 0 {
-		return false
-	}
-	w.dropSpinning()
-	pr := w.proc
-	p.mu.Lock()
-	if len(p.pwait) == 0 {
-		p.mu.Unlock()
-		return false
-	}
-	pr.handOffGroups()
-	pr.flush()
-	r := p.pwait[0]
-	copy(p.pwait, p.pwait[1:])
-	p.pwait[len(p.pwait)-1] = nil
-	p.pwait = p.pwait[:len(p.pwait)-1]
-	p.npwait.Add(-1)
-	if !r.claimListed() {
-		panic("workpool: internal error: a worker waiting for a proc was woken by another")
-	}
-	w.proc = nil
-	r.proc = pr
-	pr.owner.Store(r)
-	p.mu.Unlock()
-	r.wake <- wakeProc
-	return true
+	return w.proc.retiring.Load() && w.retire()
 }

@@ -144,7 +144,7 @@ func (w *Worker) runChunk(c *chunk, resumed bool) {
 	p.wakep()
 	traced := p.cfg.trace && trace.IsEnabled()
 	n := int(c.gn.Load())
-	for {
+	for w.proc != nil { // without one (after Blocking), the rest is handed off
 		i := int(c.next.Add(1)) - 1
 		if i >= n {
 			break
@@ -166,6 +166,9 @@ func (w *Worker) runChunk(c *chunk, resumed bool) {
 // is never recycled, since another frame may still be claiming from it.
 func (w *Worker) endGroup(c *chunk) {
 	pr := w.proc
+	if pr == nil {
+		return
+	}
 	k := len(pr.groups)
 	if k == 0 || pr.groups[k-1] != c {
 		return

@@ -12,9 +12,9 @@ func DebugState(p *Pool) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.set.Load()
-	fmt.Fprintf(&b, "nprocs=%d active=%d byID=%d pending=%d npidle=%d nspinning=%d global=%d filling=%d idle=%d spares=%d pwait=%d npwait=%d blocked=%d nms=%d closed=%v stopped=%v\n",
+	fmt.Fprintf(&b, "nprocs=%d active=%d byID=%d pending=%d npidle=%d nspinning=%d global=%d filling=%d idle=%d spares=%d procless=%d blocked=%d nms=%d closed=%v stopped=%v\n",
 		p.nprocs.Load(), len(s.procs), len(s.byID), p.pending.Load(), p.npidle.Load(), p.nspinning.Load(),
-		p.global.Len(), p.fillingN.Load(), len(p.idle), len(p.spares), len(p.pwait), p.npwait.Load(), len(p.blocked), p.nms,
+		p.global.Len(), p.fillingN.Load(), len(p.idle), len(p.spares), p.nprocless.Load(), p.nblock.Load(), p.nms,
 		p.closed.Load(), p.stopped.Load())
 	for i, w := range p.idle {
 		id := -1

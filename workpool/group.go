@@ -107,29 +107,36 @@ func (g *Group) TryGo(f func(ctx context.Context) error) bool {
 }
 
 // submit hands f to the pool: on the calling worker's own queue if the
-// caller is one of its tasks, else through Submit's path.
+// caller is one of its tasks, else through Submit's path. A task never
+// waits for room under the bound (the room could be its own): its group's
+// functions count towards the bound but are not refused, as Spawn's tasks.
 func (g *Group) submit(f groupFn) {
 	p := g.p
 	t := submitted{gfn: f, grp: g}
-	if w := p.self(); w != nil && w.proc != nil {
-		p.pending.Add(1)
-		if p.closed.Load() {
-			p.finish(1)
-			g.finished(ErrClosed, nil)
+	w := p.self()
+	if w == nil {
+		if err := p.accept(context.Background(), true); err != nil {
+			g.finished(err, nil)
 			return
 		}
-		pr := w.proc
-		j := pr.alloc()
-		j.kind = kindTask
-		j.task = t
-		pr.fork(j)
+		p.enqueue(t)
 		return
 	}
-	if err := p.accept(context.Background(), true); err != nil {
-		g.finished(err, nil)
+	p.pending.Add(1)
+	if p.closed.Load() {
+		p.finish(1)
+		g.finished(ErrClosed, nil)
 		return
 	}
-	p.enqueue(t)
+	pr := w.proc
+	if pr == nil { // a task going on without a proc (after Blocking)
+		p.enqueue(t)
+		return
+	}
+	j := pr.alloc()
+	j.kind = kindTask
+	j.task = t
+	pr.fork(j)
 }
 
 // finished records the end of one of the group's functions, with its

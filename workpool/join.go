@@ -182,12 +182,10 @@ func (f join2Fn[B]) callAny(w *Worker) any { return f(w) }
 // A join2Runner is a join2Fn of any result type.
 type join2Runner interface{ callAny(w *Worker) any }
 
-// countInline counts a fork that runs inline without having been offered:
-// as a task submitted and completed, and as inlined.
+// countInline counts a fork that runs inline without having been offered.
+// Stats counts it as submitted and completed too (see Counts.fold).
 func (w *Worker) countInline() {
 	if pr := w.proc; pr != nil {
-		pr.st[cSubmitted]++
-		pr.st[cCompleted]++
 		pr.st[cInlined]++
 	}
 }
@@ -239,6 +237,10 @@ const (
 // result. Either way j is released.
 func (w *Worker) joinRest(j *job, pa *PanicError) (how int, pb *PanicError, res any) {
 	pr := w.proc
+	if pr == nil { // a went on without a proc (Blocking): whoever holds j runs it
+		w.awaitDetached(&j.latch)
+		return joinRan, j.perr, j.res
+	}
 	x := pr.dq.Pop()
 	if x == j {
 		// Not taken: b runs inline after a, without a recover frame of its
@@ -257,7 +259,9 @@ func (w *Worker) joinRest(j *job, pa *PanicError) (how int, pb *PanicError, res 
 	}
 	w.joinSlow(j, x)
 	pb, res = j.perr, j.res
-	w.proc.release(j)
+	if pr := w.proc; pr != nil {
+		pr.release(j)
+	}
 	return joinRan, pb, res
 }
 
@@ -277,6 +281,9 @@ func (w *Worker) joinSlow(j, x *job) {
 		if j.latch.done() {
 			ok = true
 			return
+		}
+		if w.proc == nil { // x went on without a proc (Blocking)
+			break
 		}
 		x = w.proc.dq.Pop()
 	}

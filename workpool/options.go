@@ -18,7 +18,7 @@ type config struct {
 	name        string
 	onPanic     func(*PanicError)
 	maxQueued   int
-	maxSpares   int
+	maxBlocked  int
 	sampleEvery int
 	trace       bool
 }
@@ -94,7 +94,7 @@ func WithMaxBlocked(n int) Option {
 	if n < 0 {
 		panic("workpool: WithMaxBlocked called with " + strconv.Itoa(n) + " (want >= 0)")
 	}
-	return optionFunc(func(c *config) { c.maxSpares = n })
+	return optionFunc(func(c *config) { c.maxBlocked = n })
 }
 
 // WithLatencySampling makes one in n submitted tasks (Submit, TrySubmit,
@@ -120,6 +120,6 @@ func WithTrace(on bool) Option {
 func defaultConfig() config {
 	return config{
 		workers: runtime.GOMAXPROCS(0), policy: steal.LIFO, name: "workpool",
-		maxSpares: 10_000, sampleEvery: 64,
+		maxBlocked: 10_000, sampleEvery: 64,
 	}
 }

@@ -16,11 +16,10 @@ import "time"
 // one park, whoever races to wake it (wakep, a latch's setter, Close, a
 // proc hand-over), and a latch set late cannot wake a later park.
 //
-// Workers without a proc (spares) park on Pool.spares, and workers back
-// from Blocking that wait for a proc on Pool.pwait, the same way. A waker
-// that finds a worker on one of these lists, under p.mu, claims the
-// episode that put it there: a worker leaves a list (under p.mu) before it
-// begins another episode.
+// Workers without a proc (spares) park on Pool.spares the same way. A
+// waker that finds a worker on a list, under p.mu, claims the episode that
+// put it there: a worker leaves a list (under p.mu) before it begins
+// another episode.
 
 // parkBegin begins a park episode and returns its token.
 func (w *Worker) parkBegin() uint64 { return w.parkSeq.Add(1) }
@@ -42,13 +41,13 @@ const spareIdle = 10 * time.Second
 // park parks w, holding its proc, until a waker wakes it, and returns why.
 // If l is not nil, l's setter wakes w too. Park returns wakeNone at once,
 // without sleeping, if it finds a reason to look again: the pool stopped,
-// l is set, some queue holds work, or a worker waits for a proc. Before it
-// returns wakeNone for queued work, it counts w as spinning again.
+// l is set, or some queue holds work. Before it returns wakeNone for
+// queued work, it counts w as spinning again.
 func (w *Worker) park(l *latch) wakeReason {
 	p := w.p
 	w.proc.flush() // before counting as idle: an idle pool's Stats are exact
 	p.mu.Lock()
-	if p.stopped.Load() || (l == nil && (p.globalNonEmpty() || p.npwait.Load() != 0)) {
+	if p.stopped.Load() || (l == nil && p.globalNonEmpty()) {
 		p.mu.Unlock()
 		return wakeNone
 	}
@@ -71,7 +70,7 @@ func (w *Worker) park(l *latch) wakeReason {
 	if l != nil && !l.sleep(tok) {
 		return w.unpark(tok, false)
 	}
-	if p.anyWork() || (l == nil && p.npwait.Load() != 0) {
+	if p.anyWork() {
 		p.note(w, "park-recheck-work", 0, 0)
 		return w.unpark(tok, true)
 	}
@@ -124,9 +123,8 @@ func (p *Pool) removeIdleLocked(w *Worker) {
 	}
 }
 
-func idleIndex(w *Worker) *int    { return &w.idleAt }
-func spareIndex(w *Worker) *int   { return &w.spareAt }
-func blockedIndex(w *Worker) *int { return &w.blockedAt }
+func idleIndex(w *Worker) *int  { return &w.idleAt }
+func spareIndex(w *Worker) *int { return &w.spareAt }
 
 // unlist takes w off *list in O(1), if it is there: w keeps its index in
 // the field at returns, and the last entry moves into its place. The
@@ -196,13 +194,20 @@ func (p *Pool) wakepSlow() {
 	}
 }
 
+// maxIdleSpares bounds the spares parked at once: a worker that ends a
+// task without a proc beyond it exits at once, since a burst of Blocking
+// calls leaves one worker goroutine per call.
+func (p *Pool) maxIdleSpares() int { return max(64, 4*int(p.nprocs.Load())) }
+
 // parkSpare parks a worker that holds no proc until it is given one, and
-// reports whether it was. It returns false when the pool stops or when the
-// spare has waited spareIdle: the worker then exits.
+// reports whether it was. It returns false, and the worker exits, when the
+// pool stops, when enough spares are parked already, or when the spare has
+// waited spareIdle.
 func (w *Worker) parkSpare() bool {
 	p := w.p
+	p.unlistProcless(w) // its task, if any, has ended
 	p.mu.Lock()
-	if p.stopped.Load() {
+	if p.stopped.Load() || len(p.spares) >= p.maxIdleSpares() {
 		p.mu.Unlock()
 		return false
 	}
@@ -219,7 +224,6 @@ func (w *Worker) parkSpare() bool {
 		p.mu.Lock()
 		if w.claim(tok) {
 			p.removeSpareLocked(w)
-			p.nms--
 			p.mu.Unlock()
 			return false
 		}
@@ -227,6 +231,15 @@ func (w *Worker) parkSpare() bool {
 		r = <-w.wake
 	}
 	return r == wakeProc && w.proc != nil
+}
+
+// forget drops w, a worker goroutine that is exiting, from the pool's
+// bookkeeping.
+func (p *Pool) forget(w *Worker) {
+	p.unlistProcless(w)
+	p.mu.Lock()
+	p.nms--
+	p.mu.Unlock()
 }
 
 func (p *Pool) removeSpareLocked(w *Worker) { unlist(&p.spares, w, spareIndex) }

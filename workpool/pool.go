@@ -3,6 +3,7 @@ package workpool
 import (
 	"context"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 
@@ -66,14 +67,16 @@ type Pool struct {
 	maxSpin    int32 // the most workers that may spin: GOMAXPROCS at New
 	maxVictims int   // the most victims one steal pass probes in a large pool
 
-	mu      sync.Mutex // sched.lock: guards the lists below, nms and set changes
-	idle    []*Worker  // workers parked holding a proc, newest last
-	spares  []*Worker  // workers parked without a proc
-	pwait   []*Worker  // workers back from Blocking waiting for a proc, oldest first
-	npwait  atomic.Int32
-	nms     int          // worker goroutines alive, spares included
-	blocked []*Worker    // workers in Blocking that handed their proc over
-	nblock  atomic.Int32 // len(blocked)
+	mu     sync.Mutex // sched.lock: guards the lists below, nms and set changes
+	idle   []*Worker  // workers parked holding a proc, newest last
+	spares []*Worker  // workers parked without a proc
+	nms    int        // worker goroutines alive, spares included
+	// procless holds the workers running a task without a proc (in
+	// Blocking, or after it), by goroutine identity, for Pool.self.
+	proclessMu sync.Mutex
+	procless   map[uint64]*Worker // guarded by proclessMu
+	nprocless  atomic.Int32       // len(procless)
+	nblock     atomic.Int32       // workers in Blocking that handed their proc over
 
 	waitMu   sync.Mutex // guards cond's waits and panicErr
 	cond     sync.Cond  // signalled when pending drops (see finish) or on close
@@ -81,6 +84,8 @@ type Pool struct {
 	panicErr *PanicError // first unhandled Submit panic since the last Wait
 
 	orphan [numCounters]atomic.Uint64 // counts from workers without a proc
+
+	spareLabels context.Context // pprof labels of a worker started without a proc
 
 	closed    atomic.Bool // no new tasks
 	stopped   atomic.Bool // closed and drained: workers exit
@@ -129,6 +134,7 @@ func New(opts ...Option) *Pool {
 	}
 	p := &Pool{cfg: cfg, policy: cfg.policy}
 	p.cond.L = &p.waitMu
+	p.spareLabels = pprof.WithLabels(context.Background(), pprof.Labels("workpool", cfg.name, "worker", "spare"))
 	procs := runtime.GOMAXPROCS(0)
 	p.maxSpin = int32(procs)
 	p.maxVictims = max(2*procs, minVictims)
@@ -497,10 +503,10 @@ func (p *Pool) drain(ctx context.Context) (int64, error) {
 }
 
 // self returns the worker whose goroutine is the caller, or nil if the
-// caller is not one of p's workers holding a proc or blocked in Blocking.
+// caller is not one of p's workers running a task, with a proc or without.
 // It costs a goroutine identity (see gid) and a scan of the procs.
 func (p *Pool) self() *Worker {
-	if p.npidle.Load() >= p.nprocs.Load() && p.nblock.Load() == 0 {
+	if p.npidle.Load() >= p.nprocs.Load() && p.nprocless.Load() == 0 {
 		return nil // every worker is parked: the caller is none of them
 	}
 	id := gid()
@@ -512,8 +518,8 @@ func (p *Pool) self() *Worker {
 			return w
 		}
 	}
-	if p.nblock.Load() != 0 {
-		return p.blockedSelf(id)
+	if p.nprocless.Load() != 0 {
+		return p.proclessSelf(id)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package workpool
 
 import (
+	"context"
+	"runtime/pprof"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/gmpkit/gmpkit/steal"
@@ -12,7 +15,8 @@ import (
 // Resize); each is held by at most one worker goroutine at a time, its
 // owner, and only the owner touches the fields below marked owner-only.
 // A proc changes hands when its owner blocks (Blocking), dies (Goexit) or
-// goes idle while another goroutine waits for a proc.
+// retires it (Resize), and when a worker back from Blocking takes it back
+// from the idle worker it went to.
 type proc struct {
 	pool *Pool
 	id   int
@@ -30,6 +34,9 @@ type proc struct {
 	// owner is the worker goroutine holding the proc, or nil while it is
 	// being handed over; read by Pool.self and Stats.
 	owner atomic.Pointer[Worker]
+	// labels are the pprof labels of a worker goroutine started with the
+	// proc: the pool's name and the proc's index.
+	labels context.Context
 	// retiring is set by Resize when the proc is to be removed; its owner
 	// hands its queued work to the others at its next schedule.
 	retiring atomic.Bool
@@ -57,6 +64,7 @@ type proc struct {
 
 func newProc(p *Pool, id int) *proc {
 	pr := &proc{pool: p, id: id, dq: steal.NewDeque[job]()}
+	pr.labels = pprof.WithLabels(context.Background(), pprof.Labels("workpool", p.cfg.name, "worker", strconv.Itoa(id)))
 	pr.rng = uint64(id)*0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d
 	return pr
 }
@@ -203,10 +211,7 @@ func (pr *proc) hasWork() bool {
 // costs a few loads of lines that are rarely written.
 func (pr *proc) canFork() bool {
 	p := pr.pool
-	if p.nprocs.Load() < 2 {
-		return false
-	}
-	return pr.dq.Len() == 0 || p.npidle.Load() != 0 || p.nspinning.Load() != 0
+	return p.nprocs.Load() > 1 && (p.npidle.Load()|p.nspinning.Load() != 0 || pr.dq.Len() == 0)
 }
 
 // fork publishes j, a forked function, on the proc's deque where idle

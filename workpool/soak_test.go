@@ -148,7 +148,7 @@ func soakSequence(t *testing.T, seed uint64, c *soakCounts) {
 	for _, cancel := range s.cancels {
 		cancel()
 	}
-	if err := goleak.Find(leaks); err != nil {
+	if err := findLeaks(leaks); err != nil {
 		t.Errorf("goroutines outlived Close: %v", err)
 	}
 }
@@ -504,4 +504,30 @@ func (s *soakSeq) check() {
 	if s.handler && s.handled.Load() != s.toHandler.Load() {
 		t.Errorf("the panic handler was called %d times for %d panics and Goexits of submitted tasks", s.handled.Load(), s.toHandler.Load())
 	}
+}
+
+// findLeaks is goleak.Find, retried if goleak cannot parse a stack (it
+// gives up on a stack deep enough for the runtime to elide frames, which a
+// worker unwinding nested forks may briefly have).
+func findLeaks(opts ...goleak.Option) error {
+	for try := 0; ; try++ {
+		parsed, err := findLeaksOnce(opts...)
+		if parsed {
+			return err
+		}
+		if try == 20 {
+			buf := make([]byte, 1<<20)
+			return fmt.Errorf("goleak could not parse the goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func findLeaksOnce(opts ...goleak.Option) (parsed bool, err error) {
+	defer func() {
+		if recover() != nil {
+			parsed = false
+		}
+	}()
+	return true, goleak.Find(opts...)
 }

@@ -100,6 +100,13 @@ func (c *Counts) add(v *counters) {
 	}
 }
 
+// fold counts the inlined forks, which a proc counts only as inlined, as
+// submitted and completed tasks too.
+func (c *Counts) fold() {
+	c.Submitted += c.Inlined
+	c.Completed += c.Inlined
+}
+
 // Stats is a snapshot of a pool's counters, taken by [Pool.Stats].
 //
 // A worker publishes its counters when it runs out of local work, every 61
@@ -176,9 +183,11 @@ func (p *Pool) Stats() Stats {
 		}
 		ws := WorkerStats{ID: pr.id, Queued: pr.queued()}
 		ws.Counts.add(&c)
+		ws.Counts.fold()
 		s.PerWorker = append(s.PerWorker, ws)
 		s.Queued += ws.Queued
 	}
+	s.Counts.fold()
 	s.QueueWait, s.RunTime = wait.histogram(), run.histogram()
 	return s
 }

@@ -135,11 +135,11 @@ func (w *Worker) complete(j *job, pe *PanicError) {
 // its group or its panic to the handler, and credits it.
 func (w *Worker) runTask(t *submitted) {
 	if t.ctx != nil && t.ctx.Err() != nil {
-		w.proc.taskSkipped()
+		w.taskSkipped()
 		return
 	}
 	var start int64
-	if t.stamp != 0 {
+	if t.stamp != 0 && w.proc != nil {
 		start = w.proc.lat.started(t.stamp)
 	}
 	ok := false
@@ -165,13 +165,13 @@ func (w *Worker) runTask(t *submitted) {
 		err = t.gfn(t.grp.ctx)
 	}
 	ok = true
-	if start != 0 {
+	if start != 0 && w.proc != nil {
 		w.proc.lat.ran(start)
 	}
 	if t.grp != nil {
 		t.grp.finished(err, nil)
 	}
-	w.proc.taskDone()
+	w.taskDone()
 }
 
 // taskEnd credits a submitted or spawned task that panicked,
@@ -205,6 +205,16 @@ func (w *Worker) countRan(j *job) {
 	} else {
 		w.count(cCompleted)
 	}
+}
+
+// taskSkipped credits one submitted task that was not run.
+func (w *Worker) taskSkipped() {
+	if pr := w.proc; pr != nil {
+		pr.taskSkipped()
+		return
+	}
+	w.p.orphan[cSkipped].Add(1)
+	w.p.finish(1)
 }
 
 // count adds one to counter c of w's proc, or of the pool for a worker

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/gmpkit/gmpkit/steal"
@@ -35,8 +34,14 @@ const (
 	// maxFree bounds a proc's free list of job records.
 	maxFree = 1024
 	// helpSpins is how many empty help passes a waiting worker makes,
-	// yielding between them, before it parks.
-	helpSpins = 8
+	// yielding between them, before it parks; idleRounds how many more
+	// steal passes an idle spinning worker makes, yielding between them,
+	// while another worker is busy. A pass and a yield cost well under a
+	// microsecond, a park and a wakeup several; so a worker waits a few
+	// tens of microseconds for a fork before it parks (rayon spins 32
+	// rounds before it sleeps).
+	helpSpins  = 32
+	idleRounds = 32
 	// minVictims is the least number of victims one steal pass of a large
 	// pool probes (the bound is max(2×GOMAXPROCS, minVictims)): a pool of at
 	// most that many procs is walked in full, as the runtime walks its Ps.
@@ -62,12 +67,13 @@ type Worker struct {
 	// with its own token (the odd value). A waker owns the wakeup of an
 	// episode by moving parkSeq from its token to the next value, and then
 	// sends exactly one wakeReason on wake (see park.go).
-	parkSeq   atomic.Uint64
-	wake      chan wakeReason
-	idleAt    int  // index in Pool.idle while there, else -1; guarded by Pool.mu
-	awaiting  bool // parked in await, holding its proc; guarded by Pool.mu
-	spareAt   int  // index in Pool.spares while there, else -1; guarded by Pool.mu
-	blockedAt int  // index in Pool.blocked while there, else -1; guarded by Pool.mu
+	parkSeq  atomic.Uint64
+	wake     chan wakeReason
+	idleAt   int   // index in Pool.idle while there, else -1; guarded by Pool.mu
+	awaiting bool  // parked in await, holding its proc; guarded by Pool.mu
+	spareAt  int   // index in Pool.spares while there, else -1; guarded by Pool.mu
+	procless bool  // listed in Pool.procless; owner-only
+	lastProc *proc // the proc handed over by Blocking, until it returns
 }
 
 // A wakeReason says why a parked worker was woken.
@@ -83,7 +89,7 @@ const (
 )
 
 func newWorker(p *Pool) *Worker {
-	return &Worker{p: p, idleAt: -1, spareAt: -1, blockedAt: -1, wake: make(chan wakeReason, 1)}
+	return &Worker{p: p, idleAt: -1, spareAt: -1, wake: make(chan wakeReason, 1)}
 }
 
 // ID returns the index of the processor the worker holds, from 0 to
@@ -119,17 +125,20 @@ func (p *Pool) start(pr *proc) *Worker {
 	return w
 }
 
-// main is a worker goroutine's body.
+// main is a worker goroutine's body. Its pprof labels name the pool and
+// the proc it started with ("spare" for one started without); the label
+// sets are made once, so that starting a spare costs no allocation here.
 func (w *Worker) main() {
 	p := w.p
 	defer p.wg.Done()
+	defer p.forget(w)
 	w.gid.Store(gid())
-	name := "spare"
+	labels := p.spareLabels
 	if w.proc != nil {
-		name = strconv.Itoa(w.proc.id)
+		labels = w.proc.labels
 	}
-	labels := pprof.Labels("workpool", p.cfg.name, "worker", name)
-	pprof.Do(context.Background(), labels, func(context.Context) { w.loop() })
+	pprof.SetGoroutineLabels(labels)
+	w.loop()
 }
 
 // loop runs jobs while the worker holds a proc and waits as a spare while
@@ -237,6 +246,18 @@ func (w *Worker) trySteal() *job {
 	}
 	for i := 0; i < stealTries; i++ {
 		if j := w.stealPass(i == stealTries-1); j != nil {
+			return j
+		}
+		if p.globalNonEmpty() {
+			return nil
+		}
+	}
+	// While another worker is busy, its next fork may be a moment away:
+	// look a while longer, yielding between passes, before parking, since
+	// a wakeup costs far more than a fork (rayon's sleepy rounds).
+	for i := 0; i < idleRounds && p.nprocs.Load()-p.npidle.Load() > 1; i++ {
+		runtime.Gosched()
+		if j := w.stealPass(true); j != nil {
 			return j
 		}
 		if p.globalNonEmpty() {
@@ -389,6 +410,10 @@ func (w *Worker) await(l *latch) {
 	}
 	spins := 0
 	for !l.done() {
+		if w.proc == nil { // a job it ran went on without a proc (Blocking)
+			w.awaitDetached(l)
+			return
+		}
 		if j := w.findHelp(); j != nil {
 			w.found(j)
 			w.execute(j)
@@ -400,13 +425,6 @@ func (w *Worker) await(l *latch) {
 			runtime.Gosched()
 			continue
 		}
-		if w.handToWaiter() {
-			// A worker back from Blocking needed the proc more: wait for
-			// l without one, then get one to go on with.
-			w.awaitDetached(l)
-			w.acquireProc()
-			return
-		}
 		pr := w.proc
 		pr.st[cParks]++
 		switch w.park(l) {
@@ -416,12 +434,11 @@ func (w *Worker) await(l *latch) {
 			pr.st[cWakeups]++
 			w.spinning = true
 		case wakeDrop:
-			// The proc went to a worker back from Blocking; pass on the
-			// look for work it may have owed (see idle), wait for l
-			// without a proc, then get one to go on with.
+			// The proc went to the worker it came from, back from
+			// Blocking; pass on the look for work this worker may have
+			// owed (see idle), and go on without a proc.
 			w.p.wakep()
 			w.awaitDetached(l)
-			w.acquireProc()
 			return
 		default:
 			pr.st[cWakeups]++

@@ -241,7 +241,7 @@ func setProcs(n int) func() {
 	return func() { runtime.GOMAXPROCS(prev) }
 }
 
-// countName writes n as the issue does: 1e6, 20000.
+// countName writes n compactly: 1e6, 20000.
 func countName(n int) string {
 	e := 0
 	for m := n; m >= 10 && m%10 == 0; m /= 10 {

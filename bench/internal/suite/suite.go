@@ -18,7 +18,7 @@ const (
 	// Tiny sizes make every case finish in milliseconds; the tests run
 	// the whole study with them. Their figures mean nothing.
 	Tiny Mode = iota
-	// Quick is the default study: the issue's workload sizes, short runs.
+	// Quick is the default study: the documented workload sizes, short runs.
 	Quick
 	// Full is the real performance study: the same sizes, longer runs
 	// and more repetitions.
@@ -42,7 +42,7 @@ func (m Mode) String() string {
 type Sizes struct {
 	Mode Mode
 
-	TinyTasks int // tasks per op in tasks/tiny (the issue: 100k of ~100 ns)
+	TinyTasks int // tasks per op in tasks/tiny (100k of ~100 ns)
 
 	SleepTasks int           // tasks per op in tasks/sleep
 	SleepFor   time.Duration // each sleep task's sleep (ants' and pond's READMEs: 10 ms)
@@ -50,14 +50,14 @@ type Sizes struct {
 
 	SleepPlainTasks int // tasks per op of the plain GOMAXPROCS-worker pool in tasks/sleep
 
-	FibN         int   // fib(FibN) (the issue: 32)
-	FibCutoffs   []int // cutoffs every implementation runs (the issue: 20, 12)
-	FibFine      []int // fine cutoffs (the issue: 2): gmpkit and the anchors always,
+	FibN         int   // fib(FibN) (32)
+	FibCutoffs   []int // cutoffs every implementation runs (20, 12)
+	FibFine      []int // fine cutoffs (2): gmpkit and the anchors always,
 	FibFinePeers bool  // and the goroutine-per-fork peers at the widest worker count when set (full mode)
-	SortN        int   // ints sorted by mergesort (the issue: 1e6)
-	Queens       int   // board size of nqueens (the issue: 10)
+	SortN        int   // ints sorted by mergesort (1e6)
+	Queens       int   // board size of nqueens (10)
 	Tree         w.Tree
-	LoopN        int // iterations of the parallel loop (the issue: 2M)
+	LoopN        int // iterations of the parallel loop (2M)
 	LoopRounds   int // Mix rounds of its body (w.LoopRounds, ~15 ns)
 	// ForkWorkers are the worker counts of the fork-join workloads (the
 	// issue: 1 and 2); mergesort and nqueens run at the largest only.
@@ -67,11 +67,11 @@ type Sizes struct {
 	// (workload, threads) in the Rayon and Java anchors.
 	AnchorReps, AnchorWarmup int
 
-	GroupTasks int // tasks per op in the groups family (the issue: 10k)
+	GroupTasks int // tasks per op in the groups family (10k)
 
 	ProbeTimeout time.Duration // guard of the deadlock probes of bounded peers
 
-	StealTasks int // tasks per steal experiment (the issue: 1000)
+	StealTasks int // tasks per steal experiment (1000)
 	StealLight int // Spin rounds of a light steal task
 	StealHeavy int // Spin rounds of a heavy steal task (every third)
 

@@ -52,13 +52,13 @@ func TestCases_NamesAreUniqueAndPivotOnImpl(t *testing.T) {
 	}
 }
 
-func TestSizesFor_QuickUsesTheIssueSizes(t *testing.T) {
+func TestSizesFor_QuickUsesTheDocumentedSizes(t *testing.T) {
 	s := suite.SizesFor(suite.Quick)
 	if s.TinyTasks != 100_000 || s.FibN != 32 || !slices.Equal(s.FibCutoffs, []int{20, 12}) ||
 		!slices.Equal(s.FibFine, []int{2}) || s.SortN != 1_000_000 || s.Queens != 10 || s.StealTasks != 1000 ||
 		s.Tree != workloads.StudyTree || s.LoopN != 2_000_000 || !slices.Equal(s.ForkWorkers, []int{1, 2}) ||
 		s.GroupTasks != 10_000 {
-		t.Errorf("quick sizes %+v differ from the issue's", s)
+		t.Errorf("quick sizes %+v differ from the documented ones", s)
 	}
 	if f := suite.SizesFor(suite.Full); f.Count < s.Count || f.Benchtime <= s.Benchtime {
 		t.Errorf("full mode (%d × %v) is not longer than quick (%d × %v)", f.Count, f.Benchtime, s.Count, s.Benchtime)

@@ -51,7 +51,8 @@ func main() {
 	}
 }
 
-// crossovers runs Crossover on lesson 6's two scenarios.
+// crossovers runs Crossover on the two scenarios of the workshop's
+// Mutex-or-RWMutex lesson (examples/10-mutex-or-rwmutex).
 func crossovers(ctx context.Context, runs int) error {
 	for _, cs := range []mutexbench.CriticalSection{mutexbench.ShortCS, mutexbench.LongCS} {
 		base := mutexbench.Scenario{ReadWork: cs.Read, WriteWork: cs.Write, OutsideWork: 50 * time.Nanosecond, Duration: 40 * time.Millisecond}
