@@ -51,7 +51,7 @@ func (p *Pool) Blocking(fn func()) {
 
 // handoff gives w's proc to a spare worker goroutine, or a new one, unless
 // WithMaxBlocked workers are blocked already; it reports whether it did.
-// w stays on p.procless, so that Pool.self finds it, until its task ends.
+// w counts as running without a proc (see Pool.self) until its task ends.
 func (p *Pool) handoff(w *Worker) bool {
 	if int(p.nblock.Load()) >= p.cfg.maxBlocked {
 		return false
@@ -128,39 +128,29 @@ func (w *Worker) unblock() {
 	}
 }
 
-// listProcless records w, a worker running a task without a proc, so that
-// Pool.self finds it.
+// listProcless counts w as running a task without a proc, so that
+// Pool.self looks for it in the registry of worker goroutines.
 func (p *Pool) listProcless(w *Worker) {
 	if !w.procless {
 		w.procless = true
-		p.proclessMu.Lock()
-		if p.procless == nil {
-			p.procless = make(map[uint64]*Worker)
-		}
-		p.procless[w.gid.Load()] = w
-		p.proclessMu.Unlock()
 		p.nprocless.Add(1)
 	}
 }
 
-// unlistProcless forgets w, which holds a proc again or has ended its task.
-// Only w's own goroutine calls it.
+// unlistProcless stops counting w, which holds a proc again or has ended
+// its task. Only w's own goroutine calls it.
 func (p *Pool) unlistProcless(w *Worker) {
 	if w.procless {
 		w.procless = false
-		p.proclessMu.Lock()
-		delete(p.procless, w.gid.Load())
-		p.proclessMu.Unlock()
 		p.nprocless.Add(-1)
 	}
 }
 
-// proclessSelf returns the worker without a proc whose goroutine has
-// identity id.
+// proclessSelf returns the worker goroutine whose identity is id, if any.
 func (p *Pool) proclessSelf(id uint64) *Worker {
-	p.proclessMu.Lock()
-	defer p.proclessMu.Unlock()
-	return p.procless[id]
+	p.msMu.Lock()
+	defer p.msMu.Unlock()
+	return p.ms[id]
 }
 
 // yieldProc retires w's proc if Resize asked, and reports whether it did.

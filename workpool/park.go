@@ -35,7 +35,8 @@ func (w *Worker) claim(tok uint64) bool {
 // lists under p.mu.
 func (w *Worker) claimListed() bool { return w.claim(w.parkSeq.Load()) }
 
-// spareIdle is how long a spare waits for a proc before it exits.
+// spareIdle is how long a spare waits for a proc before it exits (give or
+// take spareIdle: see trimSpares).
 const spareIdle = 10 * time.Second
 
 // park parks w, holding its proc, until a waker wakes it, and returns why.
@@ -194,49 +195,65 @@ func (p *Pool) wakepSlow() {
 	}
 }
 
-// maxIdleSpares bounds the spares parked at once: a worker that ends a
-// task without a proc beyond it exits at once, since a burst of Blocking
-// calls leaves one worker goroutine per call.
-func (p *Pool) maxIdleSpares() int { return max(64, 4*int(p.nprocs.Load())) }
-
 // parkSpare parks a worker that holds no proc until it is given one, and
 // reports whether it was. It returns false, and the worker exits, when the
-// pool stops, when enough spares are parked already, or when the spare has
-// waited spareIdle.
+// pool stops or when the spare has been parked for spareIdle (see
+// trimSpares).
 func (w *Worker) parkSpare() bool {
 	p := w.p
 	p.unlistProcless(w) // its task, if any, has ended
 	p.mu.Lock()
-	if p.stopped.Load() || len(p.spares) >= p.maxIdleSpares() {
+	if p.stopped.Load() {
 		p.mu.Unlock()
 		return false
 	}
 	w.spareAt = len(p.spares)
+	w.sparedAt = nanotime()
 	p.spares = append(p.spares, w)
-	tok := w.parkBegin()
-	p.mu.Unlock()
-	t := time.NewTimer(spareIdle)
-	defer t.Stop()
-	var r wakeReason
-	select {
-	case r = <-w.wake:
-	case <-t.C:
-		p.mu.Lock()
-		if w.claim(tok) {
-			p.removeSpareLocked(w)
-			p.mu.Unlock()
-			return false
-		}
-		p.mu.Unlock()
-		r = <-w.wake
+	w.parkBegin()
+	if p.trimmer == nil {
+		p.trimmer = time.AfterFunc(spareIdle, p.trimSpares)
 	}
+	p.mu.Unlock()
+	r := <-w.wake
 	return r == wakeProc && w.proc != nil
+}
+
+// trimSpares ends the spares that have been parked for spareIdle, and
+// comes back in spareIdle while any spare is left: one timer per pool,
+// not one per spare.
+func (p *Pool) trimSpares() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped.Load() {
+		return
+	}
+	cutoff := nanotime() - int64(spareIdle)
+	for i := 0; i < len(p.spares); {
+		s := p.spares[i]
+		if s.sparedAt > cutoff {
+			i++
+			continue
+		}
+		p.removeSpareLocked(s) // the last spare moves into i
+		if s.claimListed() {
+			s.wake <- wakeStop
+		}
+	}
+	if len(p.spares) > 0 {
+		p.trimmer.Reset(spareIdle)
+	} else {
+		p.trimmer = nil
+	}
 }
 
 // forget drops w, a worker goroutine that is exiting, from the pool's
 // bookkeeping.
 func (p *Pool) forget(w *Worker) {
 	p.unlistProcless(w)
+	p.msMu.Lock()
+	delete(p.ms, w.gid.Load())
+	p.msMu.Unlock()
 	p.mu.Lock()
 	p.nms--
 	p.mu.Unlock()
@@ -247,6 +264,10 @@ func (p *Pool) removeSpareLocked(w *Worker) { unlist(&p.spares, w, spareIndex) }
 // stopWorkers wakes every parked worker with wakeStop. The caller has set
 // stopped under p.mu, so no worker parks after this.
 func (p *Pool) stopWorkersLocked() {
+	if p.trimmer != nil {
+		p.trimmer.Stop()
+		p.trimmer = nil
+	}
 	for len(p.idle) > 0 {
 		w := p.idle[len(p.idle)-1]
 		p.removeIdleLocked(w)

@@ -6,6 +6,7 @@ import (
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gmpkit/gmpkit/steal"
 )
@@ -67,16 +68,18 @@ type Pool struct {
 	maxSpin    int32 // the most workers that may spin: GOMAXPROCS at New
 	maxVictims int   // the most victims one steal pass probes in a large pool
 
-	mu     sync.Mutex // sched.lock: guards the lists below, nms and set changes
-	idle   []*Worker  // workers parked holding a proc, newest last
-	spares []*Worker  // workers parked without a proc
-	nms    int        // worker goroutines alive, spares included
-	// procless holds the workers running a task without a proc (in
-	// Blocking, or after it), by goroutine identity, for Pool.self.
-	proclessMu sync.Mutex
-	procless   map[uint64]*Worker // guarded by proclessMu
-	nprocless  atomic.Int32       // len(procless)
-	nblock     atomic.Int32       // workers in Blocking that handed their proc over
+	mu      sync.Mutex  // sched.lock: guards the lists below, nms and set changes
+	idle    []*Worker   // workers parked holding a proc, newest last
+	spares  []*Worker   // workers parked without a proc
+	trimmer *time.Timer // ends spares parked too long (trimSpares); nil if none is parked
+	nms     int         // worker goroutines alive, spares included
+	// ms holds every worker goroutine by identity, for Pool.self to find
+	// one running a task without a proc (in Blocking, or after it);
+	// nprocless counts those.
+	msMu      sync.Mutex
+	ms        map[uint64]*Worker // guarded by msMu
+	nprocless atomic.Int32
+	nblock    atomic.Int32 // workers in Blocking that handed their proc over
 
 	waitMu   sync.Mutex // guards cond's waits and panicErr
 	cond     sync.Cond  // signalled when pending drops (see finish) or on close

@@ -72,7 +72,8 @@ type Worker struct {
 	idleAt   int   // index in Pool.idle while there, else -1; guarded by Pool.mu
 	awaiting bool  // parked in await, holding its proc; guarded by Pool.mu
 	spareAt  int   // index in Pool.spares while there, else -1; guarded by Pool.mu
-	procless bool  // listed in Pool.procless; owner-only
+	sparedAt int64 // nanotime when it parked as a spare; guarded by Pool.mu
+	procless bool  // counted in Pool.nprocless; owner-only
 	lastProc *proc // the proc handed over by Blocking, until it returns
 }
 
@@ -133,6 +134,12 @@ func (w *Worker) main() {
 	defer p.wg.Done()
 	defer p.forget(w)
 	w.gid.Store(gid())
+	p.msMu.Lock()
+	if p.ms == nil {
+		p.ms = make(map[uint64]*Worker)
+	}
+	p.ms[w.gid.Load()] = w
+	p.msMu.Unlock()
 	labels := p.spareLabels
 	if w.proc != nil {
 		labels = w.proc.labels

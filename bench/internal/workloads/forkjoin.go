@@ -63,8 +63,9 @@ func FibWorker(w *workpool.Worker, n, cutoff int) int {
 	if n < cutoff || n < 2 {
 		return FibSeq(n)
 	}
-	var x, y int
-	w.Join(func(w *workpool.Worker) { x = FibWorker(w, n-1, cutoff) }, func(w *workpool.Worker) { y = FibWorker(w, n-2, cutoff) })
+	x, y := workpool.Join2(w,
+		func(w *workpool.Worker) int { return FibWorker(w, n-1, cutoff) },
+		func(w *workpool.Worker) int { return FibWorker(w, n-2, cutoff) })
 	return x + y
 }
 

@@ -121,9 +121,10 @@ func treeRangeW(w *workpool.Worker, t *Tree, h uint64, lo, hi int) TreeSum {
 	if hi-lo == 1 {
 		return treeNodeW(w, t, childState(h, lo), false)
 	}
-	var a, b TreeSum
 	mid := lo + (hi-lo)/2
-	w.Join(func(w *workpool.Worker) { a = treeRangeW(w, t, h, lo, mid) }, func(w *workpool.Worker) { b = treeRangeW(w, t, h, mid, hi) })
+	a, b := workpool.Join2(w,
+		func(w *workpool.Worker) TreeSum { return treeRangeW(w, t, h, lo, mid) },
+		func(w *workpool.Worker) TreeSum { return treeRangeW(w, t, h, mid, hi) })
 	return a.add(b)
 }
 
