@@ -11,8 +11,9 @@ package workpool
 // When fn returns, the task goes on at once: on its processor again if that
 // is idle, and otherwise without one, like ForkJoinPool's compensation
 // threads. Without a processor, the rest of the task runs its forks inline
-// and the pool may briefly run more tasks than it has processors; the
-// worker goroutine leaves when the task ends. So the code after Blocking
+// and the pool may briefly run more tasks than it has processors; when the
+// task ends, the goroutine waits as a spare for a later hand-off (it
+// exits after about ten seconds without one). So the code after Blocking
 // should be short; a long computation on what fn returned belongs in a task
 // of its own.
 //

@@ -54,15 +54,6 @@ type submitted struct {
 	stamp int64 // nanotime at Submit if the task is sampled for latency, else 0
 }
 
-// reset clears j for reuse; the latch goes back to pending.
-func (j *job) reset() {
-	j.kind, j.skipped = 0, false
-	j.latch.reset()
-	j.task = submitted{}
-	j.fork, j.b2, j.res, j.tree, j.scope, j.loop, j.chunk, j.perr = nil, nil, nil, nil, nil, nil, nil, nil
-	j.lo, j.hi, j.splits, j.by = 0, 0, 0, nil
-}
-
 // A latch is a one-shot completion flag with one waiter, the worker that
 // created it: Join waits on its job's latch, Scope and For on their own.
 // The waiter helps while it waits and may park; the setter wakes it if it
@@ -81,13 +72,6 @@ const (
 )
 
 func (l *latch) done() bool { return l.state.Load() == latchDone }
-
-func (l *latch) reset() {
-	l.owner = nil
-	if l.state.Load() != latchPending {
-		l.state.Store(latchPending)
-	}
-}
 
 // sleep registers the owner's park tok in l, unless l is set; it reports
 // whether it did.

@@ -190,11 +190,6 @@ func (pr *proc) queued() int {
 	return q
 }
 
-// empty reports whether the proc's queues look empty.
-func (pr *proc) empty() bool {
-	return pr.dq.Len() == 0 && pr.runnext.Load() == nil && pr.group.Load() == nil
-}
-
 // hasWork reports whether the proc's queues look as if they held work
 // another worker could take.
 func (pr *proc) hasWork() bool {

@@ -132,7 +132,7 @@ func tasksCharts(rs []study.Result, add adder) error {
 func stealCharts(rs []study.Result, add adder) error {
 	policies := []string{"lifo", "fifo"}
 	build := func(unit string) []series {
-		s := series{name: "steal-half", values: []float64{math.NaN(), math.NaN()}}
+		s := series{name: "gmpkit", values: []float64{math.NaN(), math.NaN()}}
 		for _, r := range rs {
 			if k := slices.Index(policies, r.Params["policy"]); k >= 0 {
 				s.values[k] = meanOr(r, unit)

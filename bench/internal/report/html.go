@@ -18,7 +18,7 @@ var studyTitles = map[string]string{
 	"tasks":    "Independent tasks: per-task overhead",
 	"forkjoin": "Fork-join: speedup over sequential, with Rayon and Java's ForkJoinPool",
 	"groups":   "Error groups: gmpkit's Group and ResultGroup against errgroup and conc",
-	"steal":    "Work stealing: LIFO against FIFO, steal-half against steal-one",
+	"steal":    "Work stealing: LIFO against FIFO",
 	"locks":    "Locks: Mutex, RWMutex and the alternatives across read ratios",
 	"chan":     "Channels: raw, safechan, RWMutex wrapper",
 	"ctx":      "Contexts: stdlib against ctxtree",

@@ -129,9 +129,13 @@ func BudgetOf(s suite.Sizes) Budget {
 // Measure runs one case: a probe once, or else one warm-up operation
 // (whose result is verified) and then b.Count samples of about
 // b.Benchtime (or the case's own Benchtime) each (fewer for a slow case,
-// see Budget.SlowCount). It
-// returns false when ctx was canceled before a sample finished.
+// see Budget.SlowCount). It returns false, having run nothing, when ctx
+// is already canceled, and false when ctx was canceled before a sample
+// finished.
 func Measure(ctx context.Context, c suite.Case, b Budget) (Result, bool) {
+	if ctx.Err() != nil {
+		return Result{}, false
+	}
 	benchtime, count := b.Benchtime, b.Count
 	if c.Benchtime > 0 {
 		benchtime = c.Benchtime
