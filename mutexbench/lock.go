@@ -25,7 +25,8 @@ func NewData(size int) *Data {
 	if size <= 0 {
 		panic(fmt.Sprintf("mutexbench: NewData called with non-positive size %d", size))
 	}
-	d := &Data{Table: make([]uint64, size)}
+	d := &new(paddedData).d
+	d.Table = make([]uint64, size)
 	x := uint64(0x9e3779b97f4a7c15)
 	for i := range d.Table {
 		x = splitmix(x)
@@ -40,6 +41,21 @@ func (d *Data) Clone() *Data {
 	c := &Data{A: d.A, B: d.B, Table: make([]uint64, len(d.Table))}
 	copy(c.Table, d.Table)
 	return c
+}
+
+// padLen keeps what every operation reads or writes (a store's lock word,
+// Data's header) on cache lines of its own: otherwise whether an unrelated
+// object (a worker's closure, another store) shares the line depends on
+// where the allocator put it, and a ratio can differ by 40% between two
+// runs of the same program. 128 bytes covers the adjacent-line prefetcher
+// on amd64 (the runtime pads its per-P structures the same way, see
+// internal/cpu.CacheLinePadSize).
+const padLen = 128
+
+type paddedData struct {
+	_ [padLen]byte
+	d Data
+	_ [padLen]byte
 }
 
 // Store is a guarded [Data]: the one interface every compared lock
@@ -124,8 +140,10 @@ func Locks() []Lock {
 }
 
 type mutexStore struct {
+	_  [padLen]byte
 	mu sync.Mutex
 	d  *Data
+	_  [padLen]byte
 }
 
 func (s *mutexStore) Read(fn func(d *Data)) {
@@ -141,8 +159,10 @@ func (s *mutexStore) Write(fn func(d *Data)) {
 }
 
 type rwStore struct {
+	_  [padLen]byte
 	mu sync.RWMutex
 	d  *Data
+	_  [padLen]byte
 }
 
 func (s *rwStore) Read(fn func(d *Data)) {
@@ -158,8 +178,10 @@ func (s *rwStore) Write(fn func(d *Data)) {
 }
 
 type cowStore struct {
+	_   [padLen]byte
 	wmu sync.Mutex // serializes writers; readers never touch it
 	p   atomic.Pointer[Data]
+	_   [padLen]byte
 }
 
 func (s *cowStore) Read(fn func(d *Data)) { fn(s.p.Load()) }
@@ -173,17 +195,17 @@ func (s *cowStore) Write(fn func(d *Data)) {
 }
 
 // paddedRWMutex keeps each shard on its own cache lines, so that readers of
-// different shards do not share the line their RLock writes. 128 bytes
-// covers the adjacent-line prefetcher on amd64 (the runtime pads its per-P
-// structures the same way, see internal/cpu.CacheLinePadSize).
+// different shards do not share the line their RLock writes.
 type paddedRWMutex struct {
 	sync.RWMutex
-	_ [128]byte
+	_ [padLen]byte
 }
 
 type shardedStore struct {
+	_      [padLen]byte
 	shards []paddedRWMutex
 	d      *Data
+	_      [padLen]byte
 }
 
 func (s *shardedStore) Read(fn func(d *Data)) {
