@@ -131,7 +131,7 @@ func pools(ctx context.Context, l *lesson.L, procs int) error {
 		waiting = "4 wait handed over, and more keep their processor"
 	}
 	l.Why("while fn blocks, Blocking hands the worker's processor to a spare worker, as the runtime hands",
-		fmt.Sprintf("off a P: at most %d tasks compute, %s. It took %.2fx the pool's time and", procs, waiting, float64(fix[0])/float64(trap[0])),
+		fmt.Sprintf("off a P: at most %d task(s) compute, %s. It took %.2fx the pool's time and", procs, waiting, float64(fix[0])/float64(trap[0])),
 		fmt.Sprintf("%.2fx the time of a goroutine per task.", float64(fix[0])/float64(std[1])))
 	if fix[0] > 3*std[1]/2 {
 		l.Printf("     (it did not keep up this time: other programs took the CPU; run again)\n")
