@@ -58,6 +58,7 @@ type Pool struct {
 	filling     *chunk       // guarded by subMu; nil or not full
 	fillingN    atomic.Int32 // 1 if filling holds a task, for lock-free checks
 	submitted   uint64       // guarded by subMu: Submit, TrySubmit and SubmitContext calls accepted
+	unsampled   int          // guarded by subMu: tasks until the next latency sample; below 0 for good when sampling is off
 	_           [60]byte
 	expanded    atomic.Uint64 // submitted tasks whose chunk a worker has started to run
 	runs        atomic.Uint64 // Run calls accepted
@@ -135,7 +136,7 @@ func New(opts ...Option) *Pool {
 		}
 		o.apply(&cfg)
 	}
-	p := &Pool{cfg: cfg, policy: cfg.policy}
+	p := &Pool{cfg: cfg, policy: cfg.policy, unsampled: cfg.sampleEvery}
 	p.cond.L = &p.waitMu
 	p.spareLabels = pprof.WithLabels(context.Background(), pprof.Labels("workpool", cfg.name, "worker", "spare"))
 	procs := runtime.GOMAXPROCS(0)
@@ -247,7 +248,8 @@ func (p *Pool) enqueue(t submitted) {
 		p.filling = c
 	}
 	p.submitted++
-	if n := p.cfg.sampleEvery; n > 0 && p.submitted%uint64(n) == 0 {
+	if p.unsampled--; p.unsampled == 0 { // a countdown: no division per task
+		p.unsampled = p.cfg.sampleEvery
 		t.stamp = nanotime()
 	}
 	c.add(t)
