@@ -100,3 +100,7 @@ func DebugLeftovers(p *Pool) string {
 	}
 	return b.String()
 }
+
+// OnStopped makes every Close or Shutdown that stops a pool call f with it,
+// for the whole test binary.
+func OnStopped(f func(*Pool)) { testHookStopped = f }

@@ -44,8 +44,8 @@ func (p *Pool) Run(ctx context.Context, fn func(w *Worker) error) error {
 		return err
 	}
 	rs := newRunState(ctx, fn)
+	p.runs.Add(1) // before the push: a worker may finish the root at once
 	p.global.Push(&job{kind: kindRoot, tree: rs})
-	p.runs.Add(1)
 	p.note(nil, "run-push", int64(p.npidle.Load()), int64(p.nspinning.Load()))
 	p.wakep()
 	<-rs.done

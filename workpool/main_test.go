@@ -1,11 +1,62 @@
 package workpool_test
 
 import (
+	"fmt"
+	"os"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/gmpkit/gmpkit/workpool"
 )
 
+// stoppedCounts holds what the OnStopped hook found wrong, until a test
+// takes it (takeStoppedErrors) or TestMain reports it.
+var stoppedCounts struct {
+	sync.Mutex
+	errs []string
+}
+
+// TestMain checks, besides goleak, that every pool a test stops has Stats
+// that add up at once: when Close or Shutdown has stopped the workers, every
+// accepted task has finished or was skipped, so Submitted == Completed +
+// Skipped, with the panicked among the completed.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	workpool.OnStopped(func(p *workpool.Pool) {
+		st := p.Stats()
+		if st.Submitted != st.Completed+st.Skipped || st.Panicked > st.Completed {
+			stoppedCounts.Lock()
+			stoppedCounts.errs = append(stoppedCounts.errs, fmt.Sprintf(
+				"Stats do not add up when Close returns: submitted %d, completed %d, skipped %d, panicked %d\n%v",
+				st.Submitted, st.Completed, st.Skipped, st.Panicked, st))
+			stoppedCounts.Unlock()
+		}
+	})
+	code := m.Run()
+	if errs := takeStoppedErrors(); len(errs) > 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: pools stopped with Stats that do not add up:")
+		for _, e := range errs {
+			fmt.Fprintln(os.Stderr, e)
+		}
+		code = 1
+	}
+	if code == 0 {
+		goleak.VerifyTestMain(exitOnly{})
+	}
+	os.Exit(code)
+}
+
+// exitOnly lets goleak.VerifyTestMain check for leaks after m.Run has run.
+type exitOnly struct{}
+
+func (exitOnly) Run() int { return 0 }
+
+// takeStoppedErrors returns and clears what the OnStopped hook found.
+func takeStoppedErrors() []string {
+	stoppedCounts.Lock()
+	defer stoppedCounts.Unlock()
+	errs := stoppedCounts.errs
+	stoppedCounts.errs = nil
+	return errs
 }

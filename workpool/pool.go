@@ -482,8 +482,15 @@ func (p *Pool) shutdown(ctx context.Context) error {
 		p.mu.Unlock()
 	})
 	p.wg.Wait()
+	if testHookStopped != nil {
+		testHookStopped(p)
+	}
 	return err
 }
+
+// testHookStopped, if set (only by tests), is called each time a Close or
+// Shutdown returns with the pool's workers stopped.
+var testHookStopped func(*Pool)
 
 // drain waits until no task is pending or ctx is done, and returns how
 // many tasks were left and, if none, the panic Wait would return.

@@ -488,6 +488,9 @@ func (s *soakSeq) check() {
 			s.c.skipped.Add(1)
 		}
 	}
+	for _, e := range takeStoppedErrors() {
+		t.Error(e)
+	}
 	st := checkCounts(t, s.p.Stats())
 	if st.Queued != 0 {
 		t.Errorf("a closed pool has %d queued entries:\n%s", st.Queued, workpool.DebugLeftovers(s.p))
