@@ -202,13 +202,14 @@ func (p *Pool) wakepSlow() {
 func (w *Worker) parkSpare() bool {
 	p := w.p
 	p.unlistProcless(w) // its task, if any, has ended
+	now := nanotime()   // read outside the lock that every hand-off takes
 	p.mu.Lock()
 	if p.stopped.Load() {
 		p.mu.Unlock()
 		return false
 	}
 	w.spareAt = len(p.spares)
-	w.sparedAt = nanotime()
+	w.sparedAt = now
 	p.spares = append(p.spares, w)
 	w.parkBegin()
 	if p.trimmer == nil {

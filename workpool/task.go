@@ -146,9 +146,7 @@ func (w *Worker) runTask(t *submitted) {
 	defer func() {
 		if !ok {
 			pe := w.recovered(recover())
-			if start != 0 && w.proc != nil {
-				w.proc.lat.ran(start)
-			}
+			w.ranSampled(start)
 			w.taskEnd(t, pe)
 			w.reassertGoexit()
 		}
@@ -165,13 +163,20 @@ func (w *Worker) runTask(t *submitted) {
 		err = t.gfn(t.grp.ctx)
 	}
 	ok = true
-	if start != 0 && w.proc != nil {
-		w.proc.lat.ran(start)
-	}
+	w.ranSampled(start)
 	if t.grp != nil {
 		t.grp.finished(err, nil)
 	}
 	w.taskDone()
+}
+
+// ranSampled records the run time of a task sampled for latency that
+// started at start (0 if it was not sampled), on the worker's proc if it
+// still holds one.
+func (w *Worker) ranSampled(start int64) {
+	if start != 0 && w.proc != nil {
+		w.proc.lat.ran(start)
+	}
 }
 
 // taskEnd credits a submitted or spawned task that panicked,
