@@ -40,19 +40,21 @@ type chunk struct {
 	gn   atomic.Int32
 	next atomic.Int32
 	fns  [chunkSize]func()
-	// ext holds the tasks whose bit is set in extMask: tasks submitted
-	// with a context, or stamped for latency sampling. Plain tasks touch
-	// only fns.
+	// extMask marks the tasks that carry more than a func(): a latency
+	// stamp in stamps, or (with fn nil) a context or group task in ext.
+	// Plain tasks touch only fns. ext is allocated at the chunk's first
+	// such task and stays with the chunk when it is recycled, so a chunk
+	// that is lost to the garbage collector (see handedOff) costs little.
 	extMask uint32
-	ext     [chunkSize]taskExt
+	stamps  [chunkSize]int64
+	ext     *[chunkSize]taskExt
 }
 
 type taskExt struct {
-	cfn   func(context.Context)
-	ctx   context.Context
-	gfn   func(context.Context) error
-	grp   *Group
-	stamp int64
+	cfn func(context.Context)
+	ctx context.Context
+	gfn func(context.Context) error
+	grp *Group
 }
 
 var chunks = sync.Pool{New: func() any {
@@ -67,8 +69,15 @@ func (c *chunk) add(t submitted) {
 	i := c.n
 	c.n++
 	c.fns[i] = t.fn
-	if t.fn == nil || t.stamp != 0 {
-		c.ext[i] = taskExt{cfn: t.cfn, ctx: t.ctx, gfn: t.gfn, grp: t.grp, stamp: t.stamp}
+	if t.stamp != 0 {
+		c.stamps[i] = t.stamp
+		c.extMask |= 1 << i
+	}
+	if t.fn == nil {
+		if c.ext == nil {
+			c.ext = new([chunkSize]taskExt)
+		}
+		c.ext[i] = taskExt{cfn: t.cfn, ctx: t.ctx, gfn: t.gfn, grp: t.grp}
 		c.extMask |= 1 << i
 	}
 }
@@ -78,8 +87,25 @@ func (c *chunk) get(i int) submitted {
 	if c.extMask&(1<<i) == 0 {
 		return submitted{fn: c.fns[i]}
 	}
-	e := &c.ext[i]
-	return submitted{fn: c.fns[i], cfn: e.cfn, ctx: e.ctx, gfn: e.gfn, grp: e.grp, stamp: e.stamp}
+	t := submitted{fn: c.fns[i], stamp: c.stamps[i]}
+	if t.fn == nil {
+		e := &c.ext[i]
+		t.cfn, t.ctx, t.gfn, t.grp = e.cfn, e.ctx, e.gfn, e.grp
+	}
+	return t
+}
+
+// clearFrom drops the tasks of c from index h on.
+func (c *chunk) clearFrom(h int) {
+	clear(c.fns[h:c.n])
+	if c.extMask>>h != 0 {
+		clear(c.stamps[h:c.n])
+		if c.ext != nil {
+			clear(c.ext[h:c.n])
+		}
+		c.extMask &= 1<<h - 1
+	}
+	c.n = h
 }
 
 // takePartial takes the chunk that Submit is filling, if it holds any task,
@@ -218,12 +244,7 @@ func (pr *proc) handOffGroups() {
 
 // recycle resets c, which nobody else can reach, and pools it.
 func recycle(c *chunk) {
-	clear(c.fns[:c.n])
-	if c.extMask != 0 {
-		clear(c.ext[:c.n])
-		c.extMask = 0
-	}
-	c.n = 0
+	c.clearFrom(0)
 	c.local = false
 	c.gn.Store(0)
 	c.next.Store(0)
@@ -268,12 +289,7 @@ func (w *Worker) splitChunk(c *chunk, h int) {
 	for i := h; i < c.n; i++ {
 		d.add(c.get(i))
 	}
-	clear(c.fns[h:c.n])
-	if c.extMask != 0 {
-		clear(c.ext[h:c.n])
-		c.extMask &= 1<<h - 1
-	}
-	c.n = h
+	c.clearFrom(h)
 	pr := w.proc
 	pr.dq.Push(&d.j)
 	pr.markWork()
