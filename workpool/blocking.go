@@ -147,8 +147,8 @@ func (p *Pool) unlistProcless(w *Worker) {
 	}
 }
 
-// proclessSelf returns the worker goroutine whose identity is id, if any.
-func (p *Pool) proclessSelf(id uint64) *Worker {
+// workerByGID returns the worker goroutine whose identity is id, if any.
+func (p *Pool) workerByGID(id uint64) *Worker {
 	p.msMu.Lock()
 	defer p.msMu.Unlock()
 	return p.ms[id]

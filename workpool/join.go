@@ -76,10 +76,10 @@ func (w *Worker) runInline(ctx context.Context, fn func(*Worker) error) error {
 //
 // Join offers b to other workers only when one could take it: when the
 // pool has another worker and either this worker's queue holds fewer than
-// two offered forks or some worker is idle or looking for work. Otherwise b simply
-// runs after a, at the cost of a function call. If b was taken, the worker
-// runs other queued work (its own, the global queue's, or stolen) until b is
-// done, and parks only when there is none. So Join never blocks a worker
+// two offered forks or some worker is idle or looking for work. Otherwise
+// b simply runs after a, at the cost of a function call. If b was taken,
+// the worker runs other queued work (its own, the global queue's, or
+// stolen) until b is done, and parks only when there is none. So Join never blocks a worker
 // while work exists, and nested Joins that wait only for their own forks
 // cannot deadlock, even with one worker.
 //

@@ -33,7 +33,15 @@ func TestMain(m *testing.M) {
 			stoppedCounts.Unlock()
 		}
 	})
-	code := m.Run()
+	goleak.VerifyTestMain(countsChecked{m})
+}
+
+// countsChecked runs the tests and then fails the binary if any pool
+// stopped with Stats that did not add up; goleak checks for leaks after.
+type countsChecked struct{ m *testing.M }
+
+func (c countsChecked) Run() int {
+	code := c.m.Run()
 	if errs := takeStoppedErrors(); len(errs) > 0 {
 		fmt.Fprintln(os.Stderr, "FAIL: pools stopped with Stats that do not add up:")
 		for _, e := range errs {
@@ -41,16 +49,8 @@ func TestMain(m *testing.M) {
 		}
 		code = 1
 	}
-	if code == 0 {
-		goleak.VerifyTestMain(exitOnly{})
-	}
-	os.Exit(code)
+	return code
 }
-
-// exitOnly lets goleak.VerifyTestMain check for leaks after m.Run has run.
-type exitOnly struct{}
-
-func (exitOnly) Run() int { return 0 }
 
 // takeStoppedErrors returns and clears what the OnStopped hook found.
 func takeStoppedErrors() []string {

@@ -531,7 +531,7 @@ func (p *Pool) self() *Worker {
 		}
 	}
 	if p.nprocless.Load() != 0 {
-		return p.proclessSelf(id)
+		return p.workerByGID(id)
 	}
 	return nil
 }

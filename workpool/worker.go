@@ -133,12 +133,13 @@ func (w *Worker) main() {
 	p := w.p
 	defer p.wg.Done()
 	defer p.forget(w)
-	w.gid.Store(gid())
+	id := gid()
+	w.gid.Store(id)
 	p.msMu.Lock()
 	if p.ms == nil {
 		p.ms = make(map[uint64]*Worker)
 	}
-	p.ms[w.gid.Load()] = w
+	p.ms[id] = w
 	p.msMu.Unlock()
 	labels := p.spareLabels
 	if w.proc != nil {
